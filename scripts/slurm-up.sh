@@ -173,6 +173,7 @@ if alive "$STATE/slurmdbd.pid"; then
 else
   slurmdbd || die "slurmdbd failed to start; see $STATE/log/slurmdbd.log"
   wait_for 30 slurmdbd sacctmgr -n list cluster || die "slurmdbd does not answer; see $STATE/log/slurmdbd.log"
+  wait_for 10 slurmdbd alive "$STATE/slurmdbd.pid" || die "slurmdbd wrote no pid file; see $STATE/log/slurmdbd.log"
   started slurmdbd
   log "started slurmdbd (pid $(cat "$STATE/slurmdbd.pid"))"
 fi
@@ -184,7 +185,8 @@ if alive "$STATE/slurmctld.pid"; then
   log "slurmctld already running (pid $(cat "$STATE/slurmctld.pid"))"
 else
   slurmctld || die "slurmctld failed to start; see $STATE/log/slurmctld.log"
-  wait_for 30 slurmctld scontrol ping || die "slurmctld does not answer; see $STATE/log/slurmctld.log"
+  wait_for 30 slurmctld bash -c "scontrol ping | grep -q UP" || die "slurmctld does not answer; see $STATE/log/slurmctld.log"
+  wait_for 10 slurmctld alive "$STATE/slurmctld.pid" || die "slurmctld wrote no pid file; see $STATE/log/slurmctld.log"
   started slurmctld
   log "started slurmctld (pid $(cat "$STATE/slurmctld.pid"))"
 fi
@@ -192,6 +194,7 @@ if alive "$STATE/slurmd.pid"; then
   log "slurmd already running (pid $(cat "$STATE/slurmd.pid"))"
 else
   slurmd -N "$NODE" || die "slurmd failed to start; see $STATE/log/slurmd.log"
+  wait_for 10 slurmd alive "$STATE/slurmd.pid" || die "slurmd did not stay up; see $STATE/log/slurmd.log"
   started slurmd
   log "started slurmd (pid $(cat "$STATE/slurmd.pid"))"
 fi

@@ -1,0 +1,32 @@
+"Shared fixtures: a real one-node Slurm cluster for the tests marked `slurm` (scripts/slurm-up.sh / slurm-down.sh)."
+import os, shutil, subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _slurm_up_now():
+    "True if a slurmctld answers already (then the fixture leaves the cluster running at the end)"
+    if not shutil.which('scontrol'): return False
+    r = subprocess.run(['scontrol', 'ping'], capture_output=True, text=True)
+    return r.returncode == 0 and 'UP' in r.stdout
+
+
+@pytest.fixture(scope='session')
+def slurm_cluster():
+    """Start the test cluster with scripts/slurm-up.sh (installing Slurm with apt-get if needed); yields the partition.
+    Skipped only when the machine cannot have one (not root, or no Slurm and no apt-get); any other failure is an error.
+    Stops the cluster at the end with scripts/slurm-down.sh, unless it was already up or GENREUSE_SLURM_KEEP is set."""
+    if os.geteuid() != 0:
+        pytest.skip('slurm tests need root: scripts/slurm-up.sh starts munged, mariadb and slurm daemons')
+    if not (shutil.which('slurmctld') or Path('/usr/sbin/slurmctld').exists()) and not shutil.which('apt-get'):
+        pytest.skip('slurm tests need Slurm installed, or apt-get to install it (Debian/Ubuntu)')
+    was_up = _slurm_up_now()
+    r = subprocess.run([str(ROOT/'scripts'/'slurm-up.sh')], capture_output=True, text=True, timeout=900)
+    if r.returncode != 0:
+        pytest.fail(f'scripts/slurm-up.sh failed (exit {r.returncode}):\n{r.stdout}\n{r.stderr}')
+    yield os.environ.get('GENREUSE_SLURM_PARTITION', 'debug')
+    if not was_up and not os.environ.get('GENREUSE_SLURM_KEEP'):
+        subprocess.run([str(ROOT/'scripts'/'slurm-down.sh')], capture_output=True, text=True, timeout=300)

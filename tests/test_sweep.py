@@ -1,0 +1,167 @@
+"""Sweep tests: the local executor end to end on a fixture notebook, the CLI's bad input, and (marked `slurm`) the
+submitit executor against the real one-node cluster of scripts/slurm-up.sh: completion, failed and cancelled jobs."""
+import os, subprocess, sys, threading, time, uuid
+from pathlib import Path
+
+import pytest
+
+from genreuse.sweep import Task, genreuse_sweep, get_grid, run_tasks, sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT/'tests'/'data'/'sweep_task.ipynb'   # fails for mode 'fail' or a 'broken' strategy; writes markers
+NOTEBOOKS = {'dal': FIXTURE, 'eval': FIXTURE}
+ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONPATH': str(ROOT)}
+
+
+def marker(kind, p):
+    return (Path(p['out_dir'])/'markers'/kind/
+            f"{p['strategy']}-{p['model']}-{p['training']}-{'_'.join(p.get('eval_models') or [])}.done")
+
+
+def status(kind, **p):
+    "Fixture status function: done when the fixture notebook has written its marker, partial given a .partial file"
+    m = marker(kind, p)
+    return 'done' if m.exists() else 'partial' if m.with_suffix('.partial').exists() else 'missing'
+
+
+def nb_path(kind, **p):
+    "Fixture notebook-path function"
+    return Path(p['out_dir'])/'nbs'/kind/f"{p['strategy']}-{p['model']}-{'_'.join(p.get('eval_models') or [])}.ipynb"
+
+
+def fixture_sweep(out, **kw):
+    grid = get_grid('smoke', strategies='random,margin,broken')   # x resnet6 x base x seed 0; broken fails
+    return sweep(grid, 'digits', out_dir=str(out), notebooks=NOTEBOOKS, status_fn=status, path_fn=nb_path, **kw)
+
+
+def rows(table):
+    return [(r.kind, r.task.split(' ')[1], r.status) for r in table.itertuples()]
+
+
+def test_local_sweep_runs_skips_and_lists_failures(tmp_path, capsys):
+    (tmp_path/'markers'/'dal').mkdir(parents=True)
+    (tmp_path/'markers'/'dal'/'random-resnet6-base-.done').write_text('done')   # finished before the sweep
+    (tmp_path/'markers'/'dal'/'margin-resnet6-base-.partial').write_text('')    # interrupted: run again (resumes)
+    t = fixture_sweep(tmp_path, n_jobs=2)
+    assert rows(t) == [('dal', 'random/resnet6-base', 'skipped'), ('dal', 'margin/resnet6-base', 'done'),
+                       ('dal', 'broken/resnet6-base', 'failed'),
+                       ('eval', 'random/resnet6-base', 'done'), ('eval', 'margin/resnet6-base', 'done')]
+    assert list(t.columns) == ['kind', 'task', 'status', 'error', 'seconds', 'notebook']
+    assert t.error[2] == "ValueError: mode: asked to fail ('ok', 'broken', 'resnet6')"
+    assert (t.seconds[t.status != 'skipped'] > 0).all()
+    assert not (tmp_path/'nbs'/'dal'/'random-resnet6-.ipynb').exists()          # skipped: not executed
+    for nb in t.notebook[t.status != 'skipped']: assert Path(nb).exists()      # executed notebooks, failed ones too
+    out = capsys.readouterr().out
+    assert "FAILED dal broken/resnet6-base seed 0: ValueError: mode: asked to fail ('ok', 'broken', 'resnet6')" in out
+    assert 'sweep: 5 tasks: 3 done, 1 skipped, 1 failed' in out
+    # a second sweep skips everything done and retries only the failed DAL run
+    t2 = fixture_sweep(tmp_path, n_jobs=2, progress=False)
+    assert list(t2.status) == ['skipped', 'skipped', 'failed', 'skipped', 'skipped']
+
+
+def test_bad_dataset():
+    with pytest.raises(ValueError, match=r"^dataset: unknown 'mnist'; allowed: digits, two_moons, cifar10$"):
+        sweep('smoke', 'mnist')
+
+
+def cli(*args, cwd=ROOT):
+    "Run the genreuse-sweep console script (or, before `pip install -e .`, the same call_parse entry point)"
+    exe = Path(sys.executable).parent/'genreuse-sweep'
+    cmd = [str(exe)] if exe.exists() else [sys.executable, str(ROOT/'tests'/'data'/'genreuse_sweep_cli.py')]
+    return subprocess.run(cmd + list(args), capture_output=True, text=True, cwd=cwd, env=ENV, timeout=120)
+
+
+@pytest.mark.parametrize('args,msg', [
+    (['--grid', 'huge'], "genreuse-sweep: grid: unknown 'huge'; allowed: paper, smoke"),
+    (['--executor', 'dask'], "genreuse-sweep: executor: unknown 'dask'; allowed: local, slurm"),
+])
+def test_cli_bad_input(args, msg):
+    r = cli(*args)
+    assert r.returncode == 2
+    assert r.stderr.strip() == msg
+
+
+# ---------------------------------------------------------------- Slurm (real one-node cluster)
+
+SLURM_KW = dict(executor='slurm', timeout_min=5, cpus_per_task=1, mem_gb=1)
+
+
+def sacct_states(job_name):
+    r = subprocess.run(['sacct', '-X', '-n', '-P', '--name', job_name, '-o', 'JobID,State'], capture_output=True,
+                       text=True)
+    return dict(l.split('|') for l in r.stdout.split())
+
+
+@pytest.mark.slurm
+def test_slurm_sweep_completes_and_reports_failures(slurm_cluster, tmp_path):
+    name = f'gr-{uuid.uuid4().hex[:8]}'
+    t = fixture_sweep(tmp_path, **SLURM_KW, partition=slurm_cluster, slurm_extra={'name': name})
+    assert rows(t) == [('dal', 'random/resnet6-base', 'done'), ('dal', 'margin/resnet6-base', 'done'),
+                       ('dal', 'broken/resnet6-base', 'failed'),
+                       ('eval', 'random/resnet6-base', 'done'), ('eval', 'margin/resnet6-base', 'done')]
+    assert t.error[2] == "ValueError: mode: asked to fail ('ok', 'broken', 'resnet6')"
+    assert (t.seconds > 0).all()
+    logs = tmp_path/'digits-smoke'/'slurm'
+    assert list((logs/'dal').glob('*_log.out')) and list((logs/'eval').glob('*_log.out'))
+    end = time.time() + 30   # the sweep returns once the results are written; the jobs may still be exiting
+    while time.time() < end and not set((states := sacct_states(name)).values()) <= {'COMPLETED', 'FAILED'}: time.sleep(1)
+    assert sorted(states.values()) == ['COMPLETED'] * 4 + ['FAILED']   # a failed notebook fails its Slurm job
+
+
+@pytest.mark.slurm
+def test_slurm_cancelled_jobs_do_not_hang(slurm_cluster, tmp_path):
+    "One array, at most one job at a time: cancel the long first job while it runs and the third while it is pending"
+    name = f'gr-cancel-{uuid.uuid4().hex[:8]}'
+    tasks = [Task('dal', 'long', dict(mode='ok', seconds=300, out=str(tmp_path/'0.txt'))),
+             Task('dal', 'quick', dict(mode='ok', out=str(tmp_path/'1.txt'))),
+             Task('dal', 'pending', dict(mode='ok', seconds=300, out=str(tmp_path/'2.txt')))]
+
+    def canceller():
+        end = time.time() + 60
+        while time.time() < end:
+            q = subprocess.run(['squeue', '-h', '-n', name, '-o', '%i %T'], capture_output=True, text=True).stdout
+            jobs = dict(l.split() for l in q.splitlines())
+            running = [j for j,s in jobs.items() if s == 'RUNNING' and j.endswith('_0')]
+            if running:
+                subprocess.run(['scancel', running[0].replace('_0', '_2')])   # still pending (parallelism 1)
+                time.sleep(2)
+                subprocess.run(['scancel', running[0]])
+                return
+            time.sleep(0.5)
+
+    th = threading.Thread(target=canceller, daemon=True)
+    th.start()
+    t0 = time.time()
+    t = run_tasks(tasks, 'slurm', NOTEBOOKS, lambda kind, **p: Path(p['out']).with_suffix('.ipynb'), n_jobs=1,
+                  slurm=dict(timeout_min=5, cpus_per_task=1, mem_gb=1, name=name, slurm_partition=slurm_cluster,
+                             slurm_array_parallelism=1),
+                  log_dir=tmp_path/'slurm', progress=False)
+    th.join(1)
+    assert time.time() - t0 < 90, 'the sweep waited for cancelled jobs'
+    assert list(t.status) == ['cancelled', 'done', 'cancelled']
+    assert t.error[0].startswith('slurm job ') and 'ended CANCELLED' in t.error[0] and 'log: ' in t.error[0]
+    assert 'left the queue' in t.error[2] or 'ended CANCELLED' in t.error[2]   # pending: no accounting record on 22.05
+    assert (tmp_path/'1.txt').exists() and not (tmp_path/'0.txt').exists()
+
+
+@pytest.mark.slurm
+def test_slurm_submission_error_is_reported(slurm_cluster, tmp_path):
+    t = run_tasks([Task('dal', 'x', dict(mode='ok'))], 'slurm', NOTEBOOKS, lambda kind, **p: tmp_path/'x.ipynb',
+                  slurm=dict(timeout_min=1, slurm_partition='no-such-partition'), log_dir=tmp_path/'slurm', progress=False)
+    assert list(t.status) == ['failed']
+    assert t.error[0].startswith('submission: ') and 'invalid partition' in t.error[0]
+
+
+# ---------------------------------------------------------------- integration with genreuse.loop
+
+def test_dry_run_lists_paper_grid(tmp_path, capsys):
+    """The real loop's status and notebook-path functions on the paper grid: nothing done yet in an empty results root,
+    every task has its own executed notebook (the future-model evaluations too), and a dry run writes nothing"""
+    rc = genreuse_sweep(grid='paper', dataset='digits', out_dir=str(tmp_path), dry_run=True)
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    lines = out.strip().splitlines()
+    assert len(lines) == 60 + 120 and all(l.startswith('missing') for l in lines)
+    assert lines[0].split() == ['missing', 'dal', 'random/resnet6-base', 'seed', '0,1,2']
+    assert lines[-1].endswith('by wrn28_2,wrn28_10 x base')
+    assert not any(tmp_path.iterdir())

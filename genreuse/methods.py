@@ -27,7 +27,8 @@ def train_model(arch:str, # architecture, a key of `models.MODELS`
                 labeled_idx, # indices of the labeled training rows
                 training:str='base', # one of `TRAININGS`: 'base', 'semi', 'self', '3sl'
                 profile:str|Profile='digits', # profile name or `Profile`; `arch_overrides[arch]` are applied
-                seed:int=0, # seed of the initialisation, the training and (Self-SL/3SL) the SimCLR pretraining
+                seed:int=0, # seed of the initialisation and the training
+                pretrain_seed:int=None, # seed of the SimCLR pretraining (Self-SL/3SL); None = `seed`
                 weights_dir='weights', # root of the SimCLR weights store (Self-SL, 3SL)
                 pretrain:str='auto', # missing SimCLR weights: 'auto' pretrains and stores them, 'never' raises
                 device=None, # train on this device ('auto': cuda if available); None: where `data` lives
@@ -41,7 +42,8 @@ def train_model(arch:str, # architecture, a key of `models.MODELS`
     if device is not None: data = data.to(_device(device))
     seed_everything(seed)
     model = build_for(arch, data, p.width)
-    if training in ('self', '3sl'): load_pretrained(model, data, arch, p, seed, weights_dir, pretrain, progress)
+    if training in ('self', '3sl'): load_pretrained(model, data, arch, p, seed if pretrain_seed is None else pretrain_seed,
+                                                    weights_dir, pretrain, progress)
     fit = fit_mixmatch if training in ('semi', '3sl') else fit_base
     fit(model, data, labeled_idx, p, seed=seed, arch=arch, progress=progress)
     return model.eval()

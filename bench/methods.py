@@ -40,7 +40,7 @@ def bench(arch, n_labeled, repeats, profile='digits'):
         for t in TRAININGS:
             s = statistics.median(times[t])
             rows[t] = dict(total=s, per_epoch=s / _epochs(p, t), epochs=_epochs(p, t), steps=steps[t])
-        return rows
+        return p.width, rows
     finally: shutil.rmtree(store)
 
 
@@ -54,15 +54,16 @@ def main():
     n_labeled = p.init_size + p.cycles * p.query_size
     res = {arch: bench(arch, n_labeled, a.repeats) for arch in a.archs}
     names = {'base': 'Base', 'semi': 'Semi-SL', 'self': 'Self-SL (fine-tune)', '3sl': '3SL (fine-tune)', 'simclr': 'SimCLR pretraining'}
-    hdr = '| arch | method | epochs | steps / epoch | s / epoch | s total |\n|---|---|---|---|---|---|'
-    lines = [f"| {arch} | {names[k]} | {v['epochs']} | {v['steps']} | {v['per_epoch']:.3f} | {v['total']:.2f} |"
-             for arch, rows in res.items() for k, v in rows.items()]
+    hdr = '| arch | width | method | epochs | steps / epoch | s / epoch | s total |\n|---|---|---|---|---|---|---|'
+    lines = [f"| {arch} | {w:g} | {names[k]} | {v['epochs']} | {v['steps']} | {v['per_epoch']:.3f} | {v['total']:.2f} |"
+             for arch, (w, rows) in res.items() for k, v in rows.items()]
     env = (f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), OMP_NUM_THREADS="
            f"{os.environ.get('OMP_NUM_THREADS', 'unset')}, {platform.processor() or platform.machine()}, CPU; "
-           f"profile `digits` (width {p.width:g}), {n_labeled} labels, {load_data('digits').n_train} training images; "
+           f"profile `digits` (widths after `for_arch`), {n_labeled} labels, {load_data('digits').n_train} training images; "
            f"training times are the median of {a.repeats} runs (alternating order), pretraining is one run")
     text = (f"# Training methods on digits: time per epoch\n\n{env}\n\n"
-            "Base and Self-SL epochs are passes over the labeled pool (batch `batch_size`); Semi-SL and 3SL epochs are "
+            "Base and Self-SL epochs are passes over the labeled pool (batch `batch_size`, incomplete last batch dropped); "
+            "Semi-SL and 3SL epochs are "
             "`mixmatch_iters` MixMatch steps; a SimCLR epoch is a pass over all training images (batch `simclr_bs`, two "
             "views each). Self-SL and 3SL times exclude pretraining, which is done once per (architecture, seed) and "
             f"cached.\n\n{hdr}\n" + '\n'.join(lines) + '\n')

@@ -7,7 +7,7 @@ Docs: https://genreuse.github.io/genreuse/methods.html.md"""
 # %% auto #0
 __all__ = ['TRAININGS', 'train_model']
 
-# %% ../nbs/04c_methods.ipynb #721ba378
+# %% ../nbs/04c_methods.ipynb #ade32eaf
 import torch
 from torch import nn
 from .models import MODELS
@@ -15,7 +15,7 @@ from .training import Profile, get_profile, seed_everything, fit_base
 from .mixmatch import fit_mixmatch
 from .simclr import PRETRAIN, build_for, load_pretrained
 
-# %% ../nbs/04c_methods.ipynb #922b1f01
+# %% ../nbs/04c_methods.ipynb #68974293
 TRAININGS = ('base', 'semi', 'self', '3sl')
 
 def _device(device):

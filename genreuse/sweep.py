@@ -6,10 +6,11 @@ Docs: https://genreuse.github.io/genreuse/sweep.html.md"""
 
 # %% auto #0
 __all__ = ['GRIDS', 'EXECUTORS', 'COLUMNS', 'SLURM_RESOURCES', 'Grid', 'get_grid', 'Task', 'dal_tasks', 'eval_tasks',
-           'error_line', 'run_notebook', 'run_notebooks', 'loop_notebook_path', 'loop_status', 'TaskFailed',
-           'slurm_task', 'slurm_parameters', 'notebook_paths', 'run_tasks', 'summary', 'sweep', 'genreuse_sweep']
+           'future_targets', 'error_line', 'run_notebook', 'run_notebooks', 'loop_notebook_path', 'loop_status',
+           'TaskFailed', 'slurm_task', 'slurm_parameters', 'notebook_paths', 'run_tasks', 'summary', 'sweep',
+           'genreuse_sweep']
 
-# %% ../nbs/08_sweep.ipynb #95d8bdff
+# %% ../nbs/08_sweep.ipynb #df4681ea
 import os, re, sys, time, multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor, FIRST_COMPLETED, wait
 from dataclasses import dataclass, fields, replace
@@ -17,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 from fastcore.script import call_parse, store_true
 
-# %% ../nbs/08_sweep.ipynb #d9d072d5
+# %% ../nbs/08_sweep.ipynb #b406bd59
 @dataclass(frozen=True)
 class Grid:
     "A sweep grid: DAL runs (strategies × models × trainings, all `seeds` in one run) and the models that evaluate their pools"
@@ -27,8 +28,10 @@ class Grid:
     seeds: tuple = (0, 1, 2)                                    # seeds, batched into one notebook per DAL cell
     eval_models: tuple = ('resnet6', 'resnet10', 'resnet18')     # evaluation architectures (crossed with `eval_trainings`)
     eval_trainings: tuple = ('base', 'semi', 'self', '3sl')      # evaluation training methods
-    future_models: tuple = ('wrn28_2', 'wrn28_10')               # future evaluation models, on every pool
+    future_models: tuple = ('wrn28_2', 'wrn28_10')               # future evaluation models (paper Table 2)
     future_trainings: tuple = ('base',)                          # their training methods
+    future_on: str = 'top'      # 'top': only pools of the top_n configurations by GR and by QMP, plus Random; 'all': every pool
+    top_n: int = 5                                               # configurations per ranking for future_on='top'
     profile: str = None                                          # training profile; None: the dataset's name
 
 GRIDS = {
@@ -38,7 +41,7 @@ GRIDS = {
                   eval_models=('resnet6',), eval_trainings=('base',), future_models=(), profile='smoke'),
 }
 
-# %% ../nbs/08_sweep.ipynb #b4cf903a
+# %% ../nbs/08_sweep.ipynb #5bad5b7e
 def _allowed(name, value, allowed):
     "Raise `ValueError` naming parameter `name` unless `value` is in `allowed`"
     if value not in allowed: raise ValueError(f"{name}: unknown {value!r}; allowed: {', '.join(map(str, allowed))}")
@@ -54,12 +57,15 @@ def get_grid(grid='paper', # a name in `GRIDS`, or a `Grid`
     for k in overrides:
         if k not in names: raise ValueError(f"{k}: not a Grid field; allowed: {', '.join(names)}")
     def conv(k, v):
-        if k == 'profile': return v
+        if k in ('profile', 'future_on'): return v
+        if k == 'top_n': return int(v)
         v = tuple(x for x in v.split(',') if x) if isinstance(v, str) else tuple(v)
         return tuple(int(x) for x in v) if k == 'seeds' else v
-    return replace(grid, **{k: conv(k, v) for k,v in overrides.items() if v is not None})
+    grid = replace(grid, **{k: conv(k, v) for k,v in overrides.items() if v is not None})
+    _allowed('future_on', grid.future_on, ('top', 'all'))
+    return grid
 
-# %% ../nbs/08_sweep.ipynb #0e146b54
+# %% ../nbs/08_sweep.ipynb #d8337fcd
 @dataclass
 class Task:
     "One papermill notebook run: `kind` ('dal' or 'eval'), a readable `name`, and the notebook's `params`"
@@ -82,15 +88,34 @@ def dal_tasks(grid:Grid, # what to run (see `get_grid`)
             for s in grid.strategies for m in grid.models for t in grid.trainings]
 
 def eval_tasks(task:Task, # a DAL task (from `dal_tasks`)
-               grid:Grid # gives the evaluation models and training methods
+               grid:Grid, # gives the evaluation models and training methods
+               sets=('eval', 'future'), # which model sets: the evaluation models and/or the future models
               )->list:
     "The evaluation tasks of the pools of DAL `task`: `grid`'s evaluation models, then its future models"
-    sets = [(grid.eval_models, grid.eval_trainings), (grid.future_models, grid.future_trainings)]
+    sets = [(ms, ts) for k, ms, ts in [('eval', grid.eval_models, grid.eval_trainings),
+                                       ('future', grid.future_models, grid.future_trainings)] if k in sets]
     return [Task('eval', f"eval {task.name[4:]} by {','.join(ms)} x {','.join(ts)}",
                  {**task.params, 'eval_models': list(ms), 'eval_trainings': list(ts)})
             for ms,ts in sets if ms and ts]
 
-# %% ../nbs/08_sweep.ipynb #b7782171
+# %% ../nbs/08_sweep.ipynb #1f58495a
+def future_targets(tasks:list, # finished DAL `Task`s
+                   grid:Grid, # gives `top_n` and the evaluation models averaged in GR
+                   runs:pd.DataFrame, # `loop.load_runs` of the sweep's results
+                   perf:pd.DataFrame, # `loop.load_perf` of the sweep's results
+                  )->list:
+    "The DAL tasks whose pools the future models evaluate: the top configurations by GR and by QMP, plus one Random task"
+    from genreuse.penalty import top_configurations
+    if runs.empty or perf.empty: return []
+    gr_models = [m for m in grid.eval_models if m in set(perf['eval_model'])]
+    top = top_configurations(runs, perf, n=grid.top_n, gr_models=gr_models, eval_model=perf['eval_model'].iloc[0],
+                             eval_training=perf['eval_training'].iloc[0])  # the ranking ignores the reported PERF
+    keys = set(zip(top['strategy'], top['query_model'], top['query_training']))
+    key = lambda t: (t.params['strategy'], t.params['model'], t.params['training'])
+    chosen = [t for t in tasks if key(t) in keys]
+    return chosen + [t for t in tasks if t.params['strategy'] == 'random'][:1]
+
+# %% ../nbs/08_sweep.ipynb #4894a6e3
 def error_line(e:BaseException)->str:
     "First line of exception `e`; for a papermill cell error, the cell's exception name and value"
     ename, evalue = getattr(e, 'ename', None), getattr(e, 'evalue', None)
@@ -114,7 +139,7 @@ def run_notebook(nb, # the notebook to execute
         return dict(status='done', error='', seconds=time.time() - t0)
     except Exception as e: return dict(status='failed', error=error_line(e), seconds=time.time() - t0)
 
-# %% ../nbs/08_sweep.ipynb #47b869ce
+# %% ../nbs/08_sweep.ipynb #721c8380
 EXECUTORS = ('local', 'slurm')
 COLUMNS = ['kind', 'task', 'status', 'error', 'seconds', 'notebook']
 
@@ -138,7 +163,7 @@ def loop_status(kind, **params):
     from genreuse.loop import dal_status, eval_status
     return (dal_status if kind == 'dal' else eval_status)(**params)
 
-# %% ../nbs/08_sweep.ipynb #226c55cf
+# %% ../nbs/08_sweep.ipynb #fd23fcbf
 class _Progress:
     "One status line of a running set of tasks: done, running, failed"
     def __init__(self, total, label, show=True):
@@ -152,7 +177,7 @@ class _Progress:
         else: print(f"{line} [{mins:.1f} min]", flush=True)
         self.last = line
 
-# %% ../nbs/08_sweep.ipynb #f87bd574
+# %% ../nbs/08_sweep.ipynb #c8142c8a
 def _quiet_worker():
     "Send a pool worker's stderr (and so its kernels' start-up warnings) to /dev/null; errors come back as results"
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
@@ -179,7 +204,7 @@ def _counts(res):
     sts = [r['status'] for r in res if r]
     return sts.count('done'), len(sts) - sts.count('done')
 
-# %% ../nbs/08_sweep.ipynb #caae8716
+# %% ../nbs/08_sweep.ipynb #0efde46e
 class TaskFailed(Exception):
     "A notebook of a Slurm job failed; the message is the error line and the seconds it took"
 
@@ -236,7 +261,7 @@ def _run_slurm(jobs, folder, params, prog, poll_s=1.0, sacct_s=3.0, gone_s=30.0)
         if left: time.sleep(poll_s)
     return res
 
-# %% ../nbs/08_sweep.ipynb #c45d6662
+# %% ../nbs/08_sweep.ipynb #11dcdeb9
 SLURM_RESOURCES = {
     'cifar10':   dict(timeout_min=2880, cpus_per_task=8, mem_gb=32, gpus=1),
     'digits':    dict(timeout_min=120, cpus_per_task=2, mem_gb=4, gpus=0),
@@ -264,7 +289,7 @@ def slurm_parameters(profile:str='digits', # profile (or dataset) whose `SLURM_R
     if n_jobs: p['slurm_array_parallelism'] = int(n_jobs)
     return {**p, **(extra or {})}
 
-# %% ../nbs/08_sweep.ipynb #8a5bbdf0
+# %% ../nbs/08_sweep.ipynb #1c70b7d8
 def notebook_paths(tasks:list, # `Task`s
                    path_fn # `path_fn(kind, **params)` -> where a task's executed notebook is saved
                   )->list:
@@ -275,7 +300,7 @@ def notebook_paths(tasks:list, # `Task`s
         seen[o] = t.name
     return outs
 
-# %% ../nbs/08_sweep.ipynb #083fc75c
+# %% ../nbs/08_sweep.ipynb #46b9354e
 def _check_slurm(log_dir):
     "Raise `ValueError` if the slurm executor cannot run here"
     import importlib.util, shutil
@@ -312,7 +337,7 @@ def run_tasks(tasks:list, # `Task`s to run
     return pd.DataFrame([dict(kind=t.kind, task=t.name, **r, notebook=str(o)) for t,r,o in zip(tasks, res, outs)],
                         columns=COLUMNS)
 
-# %% ../nbs/08_sweep.ipynb #be3d0ac3
+# %% ../nbs/08_sweep.ipynb #64d0a8e6
 def summary(table:pd.DataFrame # the result of `sweep` or `run_tasks`
            )->str:
     "Counts per status, then one line per failed or cancelled task with its error and notebook"
@@ -322,7 +347,7 @@ def summary(table:pd.DataFrame # the result of `sweep` or `run_tasks`
     return '\n'.join([f"sweep: {len(table)} tasks: {head or 'nothing to do'}"] +
                      [f"  {r.status.upper()} {r.task}: {r.error}\n    notebook: {r.notebook}" for r in bad.itertuples()])
 
-# %% ../nbs/08_sweep.ipynb #b91127dd
+# %% ../nbs/08_sweep.ipynb #ec8761a3
 def _check_dataset(dataset):
     "Raise `ValueError('dataset: ...')` for a dataset `genreuse.data` doesn't know"
     from genreuse.data import DATASETS
@@ -341,6 +366,7 @@ def sweep(grid='paper', # grid name in `GRIDS` ('paper', 'smoke') or a `Grid`
           mem_gb:float=None, # slurm: memory per job in GB (None: `SLURM_RESOURCES`)
           slurm_extra:dict=None, # slurm: more submitit parameters, e.g. {'slurm_account': 'x'}
           future_models=None, # future evaluation models (list or comma-separated); None: the grid's; '': none
+          future_on:str=None, # pools the future models evaluate: 'top' or 'all'; None: the grid's
           weights_dir:str=None, # run notebooks' weights_dir; None: their default
           data_root:str=None, # run notebooks' data_root (CIFAR-10 folder); None: their default
           device:str=None, # run notebooks' device; None: their default ('auto')
@@ -352,7 +378,7 @@ def sweep(grid='paper', # grid name in `GRIDS` ('paper', 'smoke') or a `Grid`
           progress:bool=True # show progress lines and the summary
          )->pd.DataFrame:
     "Run the DAL runs of `grid` on `dataset`, then the reuse evaluations of the finished ones; table of all tasks"
-    g = get_grid(grid, profile=profile, future_models=future_models)
+    g = get_grid(grid, profile=profile, future_models=future_models, future_on=future_on)
     _allowed('executor', executor, EXECUTORS)
     _check_dataset(dataset)
     status_fn, path_fn = status_fn or loop_status, path_fn or loop_notebook_path
@@ -376,12 +402,20 @@ def sweep(grid='paper', # grid name in `GRIDS` ('paper', 'smoke') or a `Grid`
     notebook_paths(dal + [e for t in dal for e in eval_tasks(t, g)], path_fn)
     rows += phase(dal, 'dal', 'DAL runs')
     done = dal if dry_run else [t for t in dal if status_fn('dal', **t.params) == 'done']
-    rows += phase([e for t in done for e in eval_tasks(t, g)], 'eval', 'evaluations')
+    sets = ('eval',) if g.future_on == 'top' else ('eval', 'future')
+    rows += phase([e for t in done for e in eval_tasks(t, g, sets)], 'eval', 'evaluations')
+    if g.future_on == 'top' and g.future_models:
+        if dry_run: say(f"future models: chosen after the evaluations (top {g.top_n} by GR and by QMP, plus random)")
+        else:
+            from genreuse.loop import load_runs, load_perf
+            ctx = lambda df: df[(df['dataset'] == dataset) & (df['profile'] == prof)]
+            targets = future_targets(done, g, ctx(load_runs(out_dir)), ctx(load_perf(out_dir)))
+            rows += phase([e for t in targets for e in eval_tasks(t, g, ('future',))], 'eval', 'future-model evaluations')
     table = pd.DataFrame(rows, columns=COLUMNS)
     if not dry_run: say(summary(table) + f"\nsweep: {(time.time() - t0) / 60:.1f} min")
     return table
 
-# %% ../nbs/08_sweep.ipynb #ed9a7826
+# %% ../nbs/08_sweep.ipynb #1061f297
 @call_parse
 def genreuse_sweep(grid:str='paper', # grid: paper or smoke
                    dataset:str='digits', # dataset: digits, two_moons or cifar10
@@ -395,6 +429,7 @@ def genreuse_sweep(grid:str='paper', # grid: paper or smoke
                    cpus_per_task:int=None, # slurm: CPUs per job (default: per profile)
                    mem_gb:float=None, # slurm: memory per job in GB (default: per profile)
                    future_models:str=None, # comma-separated future evaluation models, 'none' for none (default: the grid's)
+                   future_on:str=None, # pools the future models evaluate: top (top-5 by GR and QMP + random) or all
                    weights_dir:str=None, # run notebooks' weights_dir (default: theirs)
                    data_root:str=None, # run notebooks' data_root, the CIFAR-10 folder (default: theirs)
                    device:str=None, # run notebooks' device (default: theirs, 'auto')
@@ -403,7 +438,7 @@ def genreuse_sweep(grid:str='paper', # grid: paper or smoke
     "Run a sweep from the shell; exit status 0 if all tasks are done, 1 if some failed, 2 for bad arguments"
     fm = '' if future_models == 'none' else future_models
     try: t = sweep(grid, dataset, profile, out_dir, executor, n_jobs, partition, timeout_min, gpus, cpus_per_task,
-                   mem_gb, future_models=fm, weights_dir=weights_dir, data_root=data_root, device=device, dry_run=dry_run)
+                   mem_gb, future_models=fm, future_on=future_on, weights_dir=weights_dir, data_root=data_root, device=device, dry_run=dry_run)
     except (ValueError, FileNotFoundError) as e:
         print(f"genreuse-sweep: {e}", file=sys.stderr)
         return 2

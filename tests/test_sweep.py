@@ -161,7 +161,11 @@ def test_dry_run_lists_paper_grid(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert rc == 0, err
     lines = out.strip().splitlines()
-    assert len(lines) == 60 + 120 and all(l.startswith('missing') for l in lines)
+    assert len(lines) == 60 + 60 + 1 and all(l.startswith('missing') for l in lines[:-1])
     assert lines[0].split() == ['missing', 'dal', 'random/resnet6-base', 'seed', '0,1,2']
+    assert lines[-1].startswith('future models: chosen after the evaluations')
+    rc = genreuse_sweep(grid='paper', dataset='digits', out_dir=str(tmp_path), future_on='all', dry_run=True)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert rc == 0 and len(lines) == 60 + 120
     assert lines[-1].endswith('by wrn28_2,wrn28_10 x base')
     assert not any(tmp_path.iterdir())

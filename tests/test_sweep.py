@@ -65,10 +65,9 @@ def test_bad_dataset():
 
 
 def cli(*args, cwd=ROOT):
-    "Run the genreuse-sweep console script (or, before `pip install -e .`, the same call_parse entry point)"
-    exe = Path(sys.executable).parent/'genreuse-sweep'
-    cmd = [str(exe)] if exe.exists() else [sys.executable, str(ROOT/'tests'/'data'/'genreuse_sweep_cli.py')]
-    return subprocess.run(cmd + list(args), capture_output=True, text=True, cwd=cwd, env=ENV, timeout=120)
+    "Run the genreuse-sweep console script installed with the package"
+    return subprocess.run([str(Path(sys.executable).parent/'genreuse-sweep'), *args], capture_output=True, text=True,
+                          cwd=cwd, env=ENV, timeout=120)
 
 
 @pytest.mark.parametrize('args,msg', [

@@ -9,7 +9,7 @@ __all__ = ['SIMCLR_VERSION', 'SIMCLR_FIELDS', 'PRETRAIN', 'nt_xent', 'SimCLRNet'
            'build_for', 'simclr_config', 'pretrained_path', 'save_pretrained', 'read_pretrained', 'create_pretrained',
            'load_pretrained']
 
-# %% ../nbs/04b_simclr.ipynb #680cce43
+# %% ../nbs/04b_simclr.ipynb #c36d9e46
 import hashlib, json, os, tempfile, time
 from pathlib import Path
 import torch
@@ -19,7 +19,7 @@ from fastai.callback.core import Callback
 from .models import build_model
 from .training import Profile, get_profile, seed_everything, sgd_learner, tensor_dls
 
-# %% ../nbs/04b_simclr.ipynb #b898695d
+# %% ../nbs/04b_simclr.ipynb #f0d5c0d2
 def nt_xent(z1:Tensor, # projections of the first views, (N, D)
             z2:Tensor, # projections of the second views, (N, D); row k pairs with row k of `z1`
             temperature:float=1.0 # softmax temperature τ
@@ -33,7 +33,7 @@ def nt_xent(z1:Tensor, # projections of the first views, (N, D)
     target = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z.device)
     return F.cross_entropy(sim, target)
 
-# %% ../nbs/04b_simclr.ipynb #f5d5229f
+# %% ../nbs/04b_simclr.ipynb #94e9ae53
 class SimCLRNet(nn.Module):
     "`model.embed` followed by SimCLR's projection head Linear-ReLU-Linear to `proj_dim`"
     def __init__(self, model:nn.Module, # network with `.embed` and `.feature_dim`
@@ -45,7 +45,7 @@ class SimCLRNet(nn.Module):
 
     def forward(self, x): return self.proj(self.encoder.embed(x))
 
-# %% ../nbs/04b_simclr.ipynb #314c309f
+# %% ../nbs/04b_simclr.ipynb #9a843c15
 class NTXentLoss:
     "fastai loss: NT-Xent between the two halves of the predictions; targets are ignored"
     def __init__(self, temperature:float=1.0): self.temperature = temperature
@@ -65,7 +65,7 @@ class SimCLR(Callback):
     def after_epoch(self):
         if self._n: self.losses.append(float(self._sum) / self._n)
 
-# %% ../nbs/04b_simclr.ipynb #c00cf590
+# %% ../nbs/04b_simclr.ipynb #ba47c40c
 def pretrain_simclr(model:nn.Module, # network with `.embed` and `.feature_dim`; trained in place
                     data, # `DALData`; all of `x_train` is used, `y_train` is not
                     profile:str|Profile='digits', # profile name or `Profile` (its `simclr_*` fields)
@@ -86,7 +86,7 @@ def pretrain_simclr(model:nn.Module, # network with `.embed` and `.feature_dim`;
     model.eval()
     return cb.losses
 
-# %% ../nbs/04b_simclr.ipynb #213eb8b2
+# %% ../nbs/04b_simclr.ipynb #8e3af443
 def build_for(arch:str, # architecture, a key of `models.MODELS`
               data, # `DALData` giving input channels, number of classes and (MLP) the flattened input size
               width:float=1.0 # model width multiplier
@@ -95,7 +95,7 @@ def build_for(arch:str, # architecture, a key of `models.MODELS`
     kw = dict(in_features=data.x_train[0].numel()) if arch == 'mlp' else {}
     return build_model(arch, data.in_channels, data.num_classes, width, **kw).to(data.x_train.device)
 
-# %% ../nbs/04b_simclr.ipynb #a5903520
+# %% ../nbs/04b_simclr.ipynb #950a45f7
 SIMCLR_VERSION = 1 # bump when the pretraining procedure changes, so old store entries are not reused
 SIMCLR_FIELDS = ('simclr_epochs', 'simclr_bs', 'simclr_lr', 'simclr_wd', 'simclr_temperature', 'simclr_proj_dim',
                  'momentum')
@@ -123,13 +123,15 @@ def pretrained_path(weights_dir, # root of the weights store
     h = hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:12]
     return Path(weights_dir) / 'simclr' / dataset / f"{arch}-w{width:g}-seed{seed}-{h}.pt"
 
-# %% ../nbs/04b_simclr.ipynb #dbc1c0c0
+# %% ../nbs/04b_simclr.ipynb #79702f44
 def _atomic_write(path:Path, data:bytes):
     "Write `data` to `path` via a temporary file in the same directory and `os.replace`"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix='.tmp')
     try:
         with os.fdopen(fd, 'wb') as f: f.write(data)
+        umask = os.umask(0); os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give them the permissions `open` would
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.unlink(tmp)
@@ -173,7 +175,7 @@ def read_pretrained(path, # `.pt` path of a store entry
         raise ValueError(f"weights_dir: SimCLR weights '{path}' are not a state_dict; delete the file to pretrain again")
     return sd, meta
 
-# %% ../nbs/04b_simclr.ipynb #e9ee6afd
+# %% ../nbs/04b_simclr.ipynb #4f7d2f72
 def create_pretrained(data, # `DALData` to pretrain on (all training images)
                       arch:str, # architecture name for `models.build_model`
                       profile:str|Profile='digits', # profile name or `Profile`
@@ -192,7 +194,7 @@ def create_pretrained(data, # `DALData` to pretrain on (all training images)
                            seconds=round(time.perf_counter() - t0, 3), device=str(data.x_train.device),
                            n_train=data.n_train)
 
-# %% ../nbs/04b_simclr.ipynb #e1a59462
+# %% ../nbs/04b_simclr.ipynb #38fa4975
 PRETRAIN = ('auto', 'never')
 
 def load_pretrained(model:nn.Module, # network built with `arch` and `profile.width`; loaded in place

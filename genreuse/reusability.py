@@ -6,7 +6,7 @@ Docs: https://genreuse.github.io/genreuse/reusability.html.md"""
 
 # %% auto #0
 __all__ = ['CONFIG', 'EVAL', 'CONTEXT', 'PERF_COLUMNS', 'RUN_COLUMNS', 'learning_curve_auc', 'reu', 'reu_star',
-           'general_reusability', 'qmp']
+           'with_random_baseline', 'general_reusability', 'qmp']
 
 # %% ../nbs/06_reusability.ipynb #8d2c3b02
 import numpy as np
@@ -85,6 +85,16 @@ def reu_star(perf:pd.DataFrame, # one row per (DAL run, eval model, eval trainin
     out = perf.copy()
     out['reu_star'] = perf['accuracy'].to_numpy(dtype=float) - m['_random'].to_numpy(dtype=float)
     return out
+
+# %% ../nbs/06_reusability.ipynb #8015da84
+def with_random_baseline(perf:pd.DataFrame, # one row per (DAL run, eval model, eval training, seed); see Table formats
+                         random_strategy:str="random", # name of the random baseline strategy
+                        )->pd.DataFrame:
+    "Rows of `perf` whose matching `random_strategy` row exists (see `reu_star`)."
+    _check_columns(perf, PERF_COLUMNS, 'perf')
+    keys = _random_keys(perf)
+    have = perf.loc[perf['strategy'] == random_strategy, keys].drop_duplicates()
+    return perf[pd.MultiIndex.from_frame(perf[keys]).isin(pd.MultiIndex.from_frame(have))]
 
 # %% ../nbs/06_reusability.ipynb #41dcd39f
 def general_reusability(perf:pd.DataFrame, # one row per (DAL run, eval model, eval training, seed); see Table formats

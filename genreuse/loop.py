@@ -10,7 +10,7 @@ __all__ = ['EVAL_MODELS', 'FUTURE_MODELS', 'TABLES', 'cycle_seed', 'resolve_devi
            'run_eval', 'eval_status', 'notebook_path', 'load_cycles', 'load_runs', 'load_perf', 'export_tables',
            'read_tables', 'genreuse_run', 'genreuse_eval']
 
-# %% ../nbs/05_loop.ipynb #1c42f834
+# %% ../nbs/05_loop.ipynb #d678eee1
 import json, os, hashlib, sys, time
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
@@ -27,8 +27,9 @@ from .models import MODELS
 from .training import PROFILES, get_profile, test_accuracy
 from .strategies import STRATEGIES, query
 from .methods import TRAININGS, train_model
+from .simclr import atomic_write
 
-# %% ../nbs/05_loop.ipynb #af599a98
+# %% ../nbs/05_loop.ipynb #2228fc1b
 def cycle_seed(seed:int, # seed of the run
                cycle:int, # cycle number (0 = initial pool)
                stream:int=0, # 0 = training, 1 = query, 2 = initial pool
@@ -36,7 +37,7 @@ def cycle_seed(seed:int, # seed of the run
     "An independent 31-bit seed for one `(seed, cycle, stream)`"
     return int(np.random.SeedSequence([seed, cycle, stream]).generate_state(1)[0] >> 1)
 
-# %% ../nbs/05_loop.ipynb #8e10f656
+# %% ../nbs/05_loop.ipynb #c61facfb
 def resolve_device(device:str='auto', # 'auto', 'cpu', 'cuda' or 'cuda:N'
                   )->str:
     "The torch device to use: `auto` picks CUDA when present"
@@ -47,18 +48,12 @@ def resolve_device(device:str='auto', # 'auto', 'cpu', 'cuda' or 'cuda:N'
         raise ValueError(f"device: {device!r} requested but no CUDA device is available; use 'auto' or 'cpu'")
     return device
 
-# %% ../nbs/05_loop.ipynb #b6eb11f6
+# %% ../nbs/05_loop.ipynb #87c82b7d
 def write_json(path:Path, # file to write
                obj, # JSON-serialisable object
               ):
-    "Write `obj` to `path` atomically (temporary file + rename)"
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-    with open(tmp, 'w') as f:
-        json.dump(obj, f, indent=1)
-        f.flush(); os.fsync(f.fileno())
-    os.replace(tmp, path)
+    "Write `obj` to `path` atomically (`simclr.atomic_write`: temporary file + rename)"
+    atomic_write(Path(path), json.dumps(obj, indent=1).encode())
 
 def read_json(path:Path, # file to read
               required=(), # keys the record must have
@@ -75,7 +70,7 @@ def read_json(path:Path, # file to read
                          "move the file away or delete its run directory to recompute it")
     return obj
 
-# %% ../nbs/05_loop.ipynb #098b8e6d
+# %% ../nbs/05_loop.ipynb #5968c046
 def _check_choice(name, value, allowed):
     if value not in allowed: raise ValueError(f"{name}: unknown {value!r}; allowed: {', '.join(allowed)}")
 
@@ -99,7 +94,7 @@ def _check_names(name, values, allowed):
     for v in values: _check_choice(name, v, allowed)
     return values
 
-# %% ../nbs/05_loop.ipynb #c02078e5
+# %% ../nbs/05_loop.ipynb #2f6d8a68
 @dataclass(frozen=True)
 class DALConfig:
     "One DAL run: a point of the grid Q x A x T x seeds, with its budgets"
@@ -114,7 +109,7 @@ class DALConfig:
         return (Path(out_dir)/f'{self.dataset}-{self.profile}'/'dal'/self.strategy/f'{self.model}-{self.training}'
                 /f'seed{self.seed}')
 
-# %% ../nbs/05_loop.ipynb #2ef335c1
+# %% ../nbs/05_loop.ipynb #8740a47a
 def dal_configs(dataset:str='digits', # one of `DATASETS`
                 strategy:str='margin', # one of `STRATEGIES`
                 model:str='resnet6', # query model architecture, one of `MODELS`
@@ -139,7 +134,7 @@ def dal_configs(dataset:str='digits', # one of `DATASETS`
     cycles = _check_count('cycles', p.cycles if cycles is None else cycles, 0)
     return [DALConfig(dataset, strategy, model, training, s, profile, init_size, query_size, cycles) for s in seeds]
 
-# %% ../nbs/05_loop.ipynb #d612b675
+# %% ../nbs/05_loop.ipynb #8796f03d
 def check_budget(cfg:DALConfig, # the run
                  n_train:int, # rows of the training pool
                 ):
@@ -161,7 +156,7 @@ def check_out_dir(out_dir, # root of the results store
     except OSError as e: raise ValueError(f"{param}: {out} is not a writable directory ({e.strerror})") from None
     return out
 
-# %% ../nbs/05_loop.ipynb #9761ce71
+# %% ../nbs/05_loop.ipynb #7e243b85
 def _load(cfg, data, data_root, device):
     "The run's data on `device`; a missing data root names the `data_root` parameter"
     if data is not None: return data.to(device)
@@ -198,7 +193,7 @@ def _read_cycles(run_dir):
         records.append(r)
     return records
 
-# %% ../nbs/05_loop.ipynb #9a9c61c8
+# %% ../nbs/05_loop.ipynb #e5d05545
 def run_dal(cfg:DALConfig, # the run, from `dal_configs`
             out_dir='runs', # root of the results store
             weights_dir='weights', # SimCLR weights store (Self-SL and 3SL)
@@ -241,14 +236,14 @@ def run_dal(cfg:DALConfig, # the run, from `dal_configs`
     write_json(run_dir/'done.json', {'labeled': labeled, 'pool_hash': pool_hash(labeled), 'accuracy': final_acc})
     return cycle_table(run_dir)
 
-# %% ../nbs/05_loop.ipynb #11bec158
+# %% ../nbs/05_loop.ipynb #9cd37312
 def cycle_table(run_dir, # a DAL run directory
                )->pd.DataFrame:
     "The per-cycle records of one DAL run as a table"
     rows = [{k: v for k, v in r.items() if k != 'queried'} | {'n_queried': len(r['queried'])} for r in _read_cycles(run_dir)]
     return pd.DataFrame(rows, columns=['cycle', 'n_labeled', 'accuracy', 'n_queried', 'train_seconds', 'query_seconds'])
 
-# %% ../nbs/05_loop.ipynb #7b3fa0c6
+# %% ../nbs/05_loop.ipynb #7b018e56
 def _dal_params(dataset='digits', strategy='margin', model='resnet6', training='base', seed=0, profile=None,
                 init_size=None, query_size=None, cycles=None, out_dir='runs', **_):
     cfgs = dal_configs(dataset, strategy, model, training, seed, profile, init_size, query_size, cycles)
@@ -265,7 +260,7 @@ def dal_status(**params)->str:
         return 'done' if (d/'done.json').exists() else 'partial' if (d/'config.json').exists() else 'missing'
     return _combine([one(c) for c in cfgs])
 
-# %% ../nbs/05_loop.ipynb #c45d8b3c
+# %% ../nbs/05_loop.ipynb #848a70ff
 EVAL_MODELS = ('resnet6', 'resnet10', 'resnet18')
 FUTURE_MODELS = ('wrn28_2', 'wrn28_10')
 
@@ -278,7 +273,7 @@ def _final_pool(cfg, out_dir):
         raise ValueError(f"seed: the DAL run {cfg.run_dir(out_dir)} is not finished; run it first (run_dal.ipynb or genreuse-run)")
     return read_json(f, required=['labeled', 'pool_hash'])
 
-# %% ../nbs/05_loop.ipynb #5afb29ac
+# %% ../nbs/05_loop.ipynb #f2573bd6
 def run_eval(cfg:DALConfig, # the finished DAL run whose final pool is evaluated
              eval_models=EVAL_MODELS, # evaluation architectures
              eval_trainings=TRAININGS, # evaluation training methods
@@ -315,7 +310,7 @@ def run_eval(cfg:DALConfig, # the finished DAL run whose final pool is evaluated
         rows.append(read_json(f, required=['eval_model', 'eval_training', 'accuracy']))
     return pd.DataFrame(rows)
 
-# %% ../nbs/05_loop.ipynb #b69d70ec
+# %% ../nbs/05_loop.ipynb #10061829
 def eval_status(eval_models=EVAL_MODELS, eval_trainings=TRAININGS, **params)->str:
     "'done', 'partial' or 'missing' for the evaluations of `run_eval.ipynb` parameters"
     cfgs, out = _dal_params(**params)
@@ -339,7 +334,7 @@ def notebook_path(kind:str, # 'dal' or 'eval'
         name += f"-{'_'.join(eval_models)}-{'_'.join(eval_trainings)}"
     return cfgs[0].run_dir(out).parent/f'{name}.ipynb'
 
-# %% ../nbs/05_loop.ipynb #0674c5fd
+# %% ../nbs/05_loop.ipynb #40ccf5c9
 _KEYS = ['dataset', 'profile', 'strategy', 'query_model', 'query_training', 'seed']
 
 def _runs(out_dir):
@@ -374,7 +369,7 @@ def load_perf(out_dir='runs', # root of the results store
             rows.append({k: r[k] for k in _KEYS} | {k: e[k] for k in ('eval_model', 'eval_training', 'accuracy')})
     return pd.DataFrame(rows, columns=_KEYS + ['eval_model', 'eval_training', 'accuracy'])
 
-# %% ../nbs/05_loop.ipynb #3168d19f
+# %% ../nbs/05_loop.ipynb #1d7d9a8a
 TABLES = ('cycles', 'runs', 'perf')
 
 def export_tables(out_dir='runs', # root of the results store
@@ -383,9 +378,7 @@ def export_tables(out_dir='runs', # root of the results store
     "Write the store's learning curves, runs and evaluations as tidy CSV tables"
     dest = check_out_dir(dest, 'dest')
     for name, df in zip(TABLES, (load_cycles(out_dir), load_runs(out_dir), load_perf(out_dir))):
-        tmp = dest/f'.{name}.csv.{os.getpid()}.tmp'
-        df.to_csv(tmp, index=False)
-        os.replace(tmp, dest/f'{name}.csv')
+        atomic_write(dest/f'{name}.csv', df.to_csv(index=False).encode())
     return dest
 
 def read_tables(results='results', # a directory written by `export_tables`, or a results store
@@ -399,7 +392,7 @@ def read_tables(results='results', # a directory written by `export_tables`, or 
     if missing: raise FileNotFoundError(f"results: {results} has neither a results store nor {', '.join(missing)}")
     return {n: pd.read_csv(results/f'{n}.csv') for n in TABLES}
 
-# %% ../nbs/05_loop.ipynb #97bd370b
+# %% ../nbs/05_loop.ipynb #fdf1a5ba
 def _cli(fn):
     try: return fn()
     except (ValueError, FileNotFoundError) as e: raise CliError(str(e).splitlines()[0]) from None
@@ -430,7 +423,7 @@ def genreuse_run(dataset:str='digits', # dataset: digits, two_moons or cifar10
         print(f"final test accuracy of the query model: {tbl.accuracy.iloc[-1]:.2f}%  ({cfg.run_dir(out_dir)})")
     return _cli(go)
 
-# %% ../nbs/05_loop.ipynb #e68e021b
+# %% ../nbs/05_loop.ipynb #e674d3b9
 @call_parse
 def genreuse_eval(dataset:str='digits', # dataset of the DAL run
                   strategy:str='margin', # query strategy of the DAL run

@@ -6,8 +6,8 @@ Docs: https://genreuse.github.io/genreuse/simclr.html.md"""
 
 # %% auto #0
 __all__ = ['SIMCLR_VERSION', 'SIMCLR_FIELDS', 'PRETRAIN', 'nt_xent', 'SimCLRNet', 'NTXentLoss', 'SimCLR', 'pretrain_simclr',
-           'build_for', 'simclr_config', 'pretrained_path', 'save_pretrained', 'read_pretrained', 'create_pretrained',
-           'load_pretrained']
+           'build_for', 'simclr_config', 'pretrained_path', 'atomic_write', 'save_pretrained', 'read_pretrained',
+           'create_pretrained', 'load_pretrained']
 
 # %% ../nbs/04b_simclr.ipynb #c36d9e46
 import hashlib, json, os, tempfile, time
@@ -124,12 +124,13 @@ def pretrained_path(weights_dir, # root of the weights store
     return Path(weights_dir) / 'simclr' / dataset / f"{arch}-w{width:g}-seed{seed}-{h}.pt"
 
 # %% ../nbs/04b_simclr.ipynb #79702f44
-def _atomic_write(path:Path, data:bytes):
-    "Write `data` to `path` via a temporary file in the same directory and `os.replace`"
+def atomic_write(path:Path, data:bytes):
+    "Write `data` to `path` atomically: a temporary file in the same directory, flushed to disk, then `os.replace`"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix='.tmp')
     try:
-        with os.fdopen(fd, 'wb') as f: f.write(data)
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data); f.flush(); os.fsync(f.fileno())
         umask = os.umask(0); os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give them the permissions `open` would
         os.replace(tmp, path)
@@ -147,11 +148,11 @@ def save_pretrained(model:nn.Module, # pretrained network; everything but `head.
     "Atomically write the encoder weights of `model` to `path` and its config + `info` to `path` with suffix `.json`"
     path = Path(path)
     meta = dict(config=config, **info, torch=torch.__version__, created=time.strftime('%Y-%m-%dT%H:%M:%S%z'))
-    _atomic_write(path.with_suffix('.json'), json.dumps(meta, indent=1).encode())
+    atomic_write(path.with_suffix('.json'), json.dumps(meta, indent=1).encode())
     buf = tempfile.SpooledTemporaryFile()
     torch.save(_encoder_state(model), buf)
     buf.seek(0)
-    _atomic_write(path, buf.read())
+    atomic_write(path, buf.read())
     return path
 
 def read_pretrained(path, # `.pt` path of a store entry

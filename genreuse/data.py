@@ -20,6 +20,7 @@ import torchvision
 from sklearn.datasets import load_digits, make_moons
 from sklearn.model_selection import train_test_split
 from torch import Tensor
+from .checks import check_choice
 
 # %% ../nbs/00_data.ipynb #65ac4b09
 def _uniform(n:int, lo:float, hi:float, device) -> Tensor:
@@ -182,7 +183,7 @@ class DALData:
                                 if isinstance(getattr(self, f.name), Tensor)})
 
     def __post_init__(self):
-        if self.name not in DATASETS: raise ValueError(f"name: unknown dataset {self.name!r}; allowed: {', '.join(DATASETS)}")
+        check_choice('name', self.name, DATASETS)
 
     def __repr__(self):
         return (f"DALData({self.name!r}, train={tuple(self.x_train.shape)}, test={tuple(self.x_test.shape)}, "
@@ -281,5 +282,5 @@ def load_data(name:str='digits', # one of `DATASETS`: 'digits', 'two_moons', 'ci
              ) -> DALData:
     "Load dataset `name` as a `DALData` of raw train/test tensors on `device`."
     loaders = dict(digits=_load_digits, two_moons=_load_two_moons, cifar10=lambda: _load_cifar10(root))
-    if name not in loaders: raise ValueError(f"name: unknown dataset {name!r}; allowed: {', '.join(DATASETS)}")
+    check_choice('name', name, DATASETS)
     return loaders[name]().to(device)

@@ -8,25 +8,21 @@ Docs: https://genreuse.github.io/genreuse/methods.html.md"""
 __all__ = ['TRAININGS', 'train_model']
 
 # %% ../nbs/04c_methods.ipynb #ade32eaf
-import torch
 from torch import nn
+from .checks import check_choice, resolve_device
 from .models import MODELS
-from .training import Profile, get_profile, seed_everything, fit_base
+from .training import Profile, seed_everything, fit_base
 from .mixmatch import fit_mixmatch
 from .simclr import PRETRAIN, build_for, load_pretrained
 
 # %% ../nbs/04c_methods.ipynb #68974293
 TRAININGS = ('base', 'semi', 'self', '3sl')
 
-def _device(device):
-    if device == 'auto': return 'cuda' if torch.cuda.is_available() else 'cpu'
-    return device
-
 def train_model(arch:str, # architecture, a key of `models.MODELS`
                 data, # `DALData`
                 labeled_idx, # indices of the labeled training rows
-                training:str='base', # one of `TRAININGS`: 'base', 'semi', 'self', '3sl'
-                profile:str|Profile='digits', # profile name or `Profile`; `arch_overrides[arch]` are applied
+                training:str, # one of `TRAININGS`: 'base', 'semi', 'self', '3sl'
+                profile:Profile, # the profile; resolved for `arch` here unless it already is (`Profile.for_arch`)
                 seed:int=0, # seed of the initialisation and the training
                 pretrain_seed:int=None, # seed of the SimCLR pretraining (Self-SL/3SL); None = `seed`
                 weights_dir='weights', # root of the SimCLR weights store (Self-SL, 3SL)
@@ -35,15 +31,16 @@ def train_model(arch:str, # architecture, a key of `models.MODELS`
                 progress:bool=False # show progress bars
                ) -> nn.Module:
     "Build `arch` and train it on `labeled_idx` with method `training`; returns the model in eval mode"
-    if training not in TRAININGS: raise ValueError(f"training: unknown {training!r}; allowed: {', '.join(TRAININGS)}")
-    if arch not in MODELS: raise ValueError(f"arch: unknown {arch!r}; allowed: {', '.join(MODELS)}")
-    if pretrain not in PRETRAIN: raise ValueError(f"pretrain: unknown {pretrain!r}; allowed: {', '.join(PRETRAIN)}")
-    p = get_profile(profile).for_arch(arch)
-    if device is not None: data = data.to(_device(device))
+    check_choice('training', training, TRAININGS)
+    check_choice('arch', arch, MODELS)
+    check_choice('pretrain', pretrain, PRETRAIN)
+    if not isinstance(profile, Profile): raise ValueError(f"profile: pass a `Profile` (`get_profile(name)`), got {profile!r:.60}")
+    p = profile.for_arch(arch)
+    if device is not None: data = data.to(resolve_device(device))
     seed_everything(seed)
     model = build_for(arch, data, p.width)
-    if training in ('self', '3sl'): load_pretrained(model, data, arch, p, seed if pretrain_seed is None else pretrain_seed,
+    if training in ('self', '3sl'): load_pretrained(model, data, p, seed if pretrain_seed is None else pretrain_seed,
                                                     weights_dir, pretrain, progress)
     fit = fit_mixmatch if training in ('semi', '3sl') else fit_base
-    fit(model, data, labeled_idx, p, seed=seed, arch=arch, progress=progress)
+    fit(model, data, labeled_idx, p, seed=seed, progress=progress)
     return model.eval()

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from fastai.callback.core import Callback
-from .training import get_profile, seed_everything, sgd_learner, tensor_dls, index_stream, labeled_tensor, train_tfm
+from .training import Profile, resolved, seed_everything, sgd_learner, tensor_dls, index_stream, labeled_tensor, train_tfm, release
 
 # %% ../nbs/04a_mixmatch.ipynb #aa000944
 def sharpen(p:Tensor, # probabilities (..., C)
@@ -53,7 +53,8 @@ def linear_rampup(step:float, # current position (e.g. fractional epoch)
 class MixMatch(Callback):
     "MixMatch (Berthelot et al. 2019) on top of a supervised `Learner` over the labeled pool"
     order = -5
-    def __init__(self, x_unlabeled:Tensor, # raw unlabeled inputs, on the training device
+    def __init__(self, x:Tensor, # raw training inputs, on the training device
+                 unlabeled:Tensor, # indices of the unlabeled rows of `x`
                  tfm, # batched weak augmentation + normalization
                  num_classes:int, # number of classes
                  k:int=2, # augmentations per unlabeled image
@@ -64,20 +65,21 @@ class MixMatch(Callback):
                  unlabeled_bs:int=64, # unlabeled batch size
                  seed:int=0 # seed of the MixUp λ generator
                 ):
-        if len(x_unlabeled) == 0: raise ValueError("x_unlabeled: empty; MixMatch needs unlabeled rows")
-        self.xu,self.tfm,self.c,self.k,self.T,self.alpha = x_unlabeled,tfm,num_classes,k,T,alpha
+        if len(unlabeled) == 0: raise ValueError("unlabeled: empty; MixMatch needs unlabeled rows")
+        self.x,self.uidx = x,torch.as_tensor(unlabeled, device=x.device)
+        self.tfm,self.c,self.k,self.T,self.alpha = tfm,num_classes,k,T,alpha
         self.lambda_u,self.rampup_epochs,self.ubs,self.seed = lambda_u,rampup_epochs,unlabeled_bs,seed
 
     def before_fit(self):
         self.rng = np.random.default_rng(self.seed)
-        self.stream = index_stream(len(self.xu), self.ubs)
+        self.stream = index_stream(len(self.uidx), self.ubs, device=self.x.device)
         self.old_lf,self.learn.loss_func = self.learn.loss_func,self.mixmatch_loss
 
-    def after_fit(self): self.learn.loss_func = self.old_lf
+    def after_fit(self): self.learn.loss_func,self.stream = self.old_lf,None
 
     def before_batch(self):
         xl, yl = self.xb[0], F.one_hot(self.yb[0], self.c).float()
-        ub = self.xu[next(self.stream).to(self.xu.device)]
+        ub = self.x[self.uidx[next(self.stream)]]
         xu = torch.cat([self.tfm(ub) for _ in range(self.k)])
         with torch.no_grad():
             q = guess_labels(self.model(xu).softmax(1).view(self.k, len(ub), -1), self.T)
@@ -99,21 +101,19 @@ class MixMatch(Callback):
 def fit_mixmatch(model:nn.Module, # model taking normalized inputs
                  data, # `DALData`; training runs on the device of its tensors
                  labeled_idx, # indices of the labeled training rows
-                 profile, # profile name or `Profile`
+                 profile:Profile, # the profile, resolved for the model's architecture (`Profile.for_arch`)
                  seed:int=0, # seed for batch order, augmentation and MixUp
-                 arch:str|None=None, # architecture name, selects `profile.arch_overrides`
                  progress:bool=False # show progress bars
                 ) -> nn.Module:
     "Train `model` with MixMatch on the labeled rows and all other training rows as unlabeled data"
-    p = get_profile(profile).for_arch(arch)
+    p = resolved(profile)
     idx = labeled_tensor(data, labeled_idx)
     mask = torch.ones(data.n_train, dtype=torch.bool)
     mask[idx] = False
     if not mask.any(): raise ValueError("labeled_idx: covers the whole training set; MixMatch needs unlabeled rows")
     dev, tfm = data.x_train.device, train_tfm(data)
     seed_everything(seed)
-    dls = tensor_dls(data.x_train[idx.to(dev)], data.y_train[idx.to(dev)], p.batch_size, tfm, n_iter=p.mixmatch_iters)
-    cb = MixMatch(data.x_train[mask.to(dev)], tfm, data.num_classes, p.mixmatch_k, p.mixmatch_t, p.mixmatch_alpha,
-                  p.mixmatch_lambda_u, p.mixmatch_rampup_epochs, p.mixmatch_unlabeled_bs, seed)
-    sgd_learner(dls, model, p.lr, p.weight_decay, p.momentum, cbs=[cb], progress=progress).fit(p.mixmatch_epochs)
+    dls = tensor_dls(data.x_train[idx.to(dev)], data.y_train[idx.to(dev)], p.batch_size, tfm, n_iter=p.mixmatch.iters)
+    cb = MixMatch(data.x_train, torch.nonzero(mask)[:, 0], tfm, data.num_classes, seed=seed, **p.mixmatch.callback_kwargs())
+    release(sgd_learner(dls, model, p.lr, p.weight_decay, p.momentum, cbs=[cb], progress=progress).fit(p.mixmatch.epochs))
     return model.eval()

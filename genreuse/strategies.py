@@ -15,6 +15,8 @@ import inspect, numbers
 import numpy as np
 import torch
 from torch import Tensor
+from .checks import check_choice, check_int
+from .training import embed
 
 # %% ../nbs/03_strategies.ipynb #5c5d5c61
 CHUNK = 2**22 # entries in the largest temporary distance block (16 MB in float32)
@@ -316,14 +318,6 @@ STRATEGIES = dict(random=random_sampling, margin=margin_sampling, coreset=corese
 _INPUTS = ('probs', 'mc_probs', 'unlabeled_features', 'labeled_features', 'n_unlabeled', 'budget', 'seed')
 
 @torch.no_grad()
-def _embed(model, data, idx:np.ndarray, bs:int) -> Tensor:
-    "Penultimate features of train rows `idx`, computed in batches of `bs` on the model's device."
-    dev = next(model.parameters()).device
-    rows = [model.embed(data.normalize(data.x_train[torch.as_tensor(idx[i:i+bs], device=data.x_train.device)].to(dev)))
-            for i in range(0, len(idx), bs)]
-    return torch.cat(rows) if rows else torch.zeros(0, model.head.in_features, device=dev)
-
-@torch.no_grad()
 def _mc_probs(model, h:Tensor, samples:int, seed:int, p:float=0.5, chunk:int=4096) -> Tensor:
     "`samples` MC-dropout passes: class probabilities of `model.head` on `h` with dropout `p`, seeded by `seed`."
     g = torch.Generator(device=h.device).manual_seed(seed)
@@ -344,8 +338,7 @@ def query(strategy:str, # name of a strategy in `STRATEGIES`
           bs:int=512, # batch size of the model passes
          ) -> np.ndarray: # `budget` distinct global train indices, int64, in the order chosen
     "Run `strategy` on the unlabeled rows of `data` with inputs computed by `model`; returns global train indices."
-    if strategy not in STRATEGIES: raise ValueError(f"strategy: unknown {strategy!r}; allowed: {', '.join(STRATEGIES)}")
-    fn = STRATEGIES[strategy]
+    fn = STRATEGIES[check_choice('strategy', strategy, STRATEGIES)]
     params = inspect.signature(fn).parameters
     if extra := [n for n, v in params.items() if n not in _INPUTS and v.default is inspect.Parameter.empty]:
         raise ValueError(f"strategy: {strategy!r} needs {extra}, which query cannot provide; allowed inputs: {', '.join(_INPUTS)}")
@@ -354,17 +347,16 @@ def query(strategy:str, # name of a strategy in `STRATEGIES`
         raise ValueError(f"labeled_idx: indices must lie in 0..{data.n_train - 1}, got {labeled[0]}..{labeled[-1]}")
     unlabeled = np.setdiff1d(np.arange(data.n_train), labeled)
     _budget(budget, len(unlabeled))
-    if 'mc_probs' in params and (isinstance(mc_samples, bool) or not isinstance(mc_samples, numbers.Integral) or mc_samples < 1):
-        raise ValueError(f"mc_samples: must be a positive integer, got {mc_samples!r}")
+    if 'mc_probs' in params: check_int('mc_samples', mc_samples, 1)
     kw = dict(n_unlabeled=len(unlabeled), budget=budget, seed=seed)
     was_training = model.training
     model.eval()
     try:
         with torch.no_grad():
             if {'probs', 'mc_probs', 'unlabeled_features'} & set(params):
-                h = _embed(model, data, unlabeled, bs)
+                h = embed(model, data, data.x_train, bs, idx=unlabeled)
                 kw.update(unlabeled_features=h, probs=model.head(h).softmax(1))
                 if 'mc_probs' in params: kw['mc_probs'] = _mc_probs(model, h, mc_samples, seed)
-            if 'labeled_features' in params: kw['labeled_features'] = _embed(model, data, labeled, bs)
+            if 'labeled_features' in params: kw['labeled_features'] = embed(model, data, data.x_train, bs, idx=labeled)
     finally: model.train(was_training)
     return unlabeled[fn(**{n: kw[n] for n in params if n in kw})]

@@ -17,6 +17,12 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 import pandas as pd
 from fastcore.script import call_parse, store_true
+from .checks import check_choice, check_keys
+from .data import DATASETS
+from .loop import RUN_PARAMS, dal_configs, dal_status, eval_status, notebook_path
+from .methods import TRAININGS
+from .models import EVAL_MODELS, FUTURE_MODELS
+from .store import load_runs, load_perf
 
 # %% ../nbs/08_sweep.ipynb #b406bd59
 @dataclass(frozen=True)
@@ -26,9 +32,9 @@ class Grid:
     models: tuple       # query model architectures
     trainings: tuple    # training methods of the query model
     seeds: tuple = (0, 1, 2)                                    # seeds, batched into one notebook per DAL cell
-    eval_models: tuple = ('resnet6', 'resnet10', 'resnet18')     # evaluation architectures (crossed with `eval_trainings`)
-    eval_trainings: tuple = ('base', 'semi', 'self', '3sl')      # evaluation training methods
-    future_models: tuple = ('wrn28_2', 'wrn28_10')               # future evaluation models (paper Table 2)
+    eval_models: tuple = EVAL_MODELS                             # evaluation architectures (crossed with `eval_trainings`)
+    eval_trainings: tuple = TRAININGS                            # evaluation training methods
+    future_models: tuple = FUTURE_MODELS                         # future evaluation models (paper Table 2)
     future_trainings: tuple = ('base',)                          # their training methods
     future_on: str = 'top'      # 'top': only pools of the top_n configurations by GR and by QMP, plus Random; 'all': every pool
     top_n: int = 5                                               # configurations per ranking for future_on='top'
@@ -36,33 +42,25 @@ class Grid:
 
 GRIDS = {
     'paper': Grid(strategies=('random', 'margin', 'coreset', 'badge', 'typiclust'),
-                  models=('resnet6', 'resnet10', 'resnet18'), trainings=('base', 'semi', 'self', '3sl')),
+                  models=EVAL_MODELS, trainings=TRAININGS),
     'smoke': Grid(strategies=('random', 'margin'), models=('resnet6',), trainings=('base',), seeds=(0,),
                   eval_models=('resnet6',), eval_trainings=('base',), future_models=(), profile='smoke'),
 }
 
 # %% ../nbs/08_sweep.ipynb #5bad5b7e
-def _allowed(name, value, allowed):
-    "Raise `ValueError` naming parameter `name` unless `value` is in `allowed`"
-    if value not in allowed: raise ValueError(f"{name}: unknown {value!r}; allowed: {', '.join(map(str, allowed))}")
-
 def get_grid(grid='paper', # a name in `GRIDS`, or a `Grid`
              **overrides   # `Grid` fields to replace; None values are ignored, strings are split at commas
             )->Grid:
     "The `Grid` named `grid` with `overrides` applied"
-    if not isinstance(grid, Grid):
-        _allowed('grid', grid, list(GRIDS))
-        grid = GRIDS[grid]
-    names = [f.name for f in fields(Grid)]
-    for k in overrides:
-        if k not in names: raise ValueError(f"{k}: not a Grid field; allowed: {', '.join(names)}")
+    if not isinstance(grid, Grid): grid = GRIDS[check_choice('grid', grid, GRIDS)]
+    check_keys(overrides, [f.name for f in fields(Grid)], 'Grid field')
     def conv(k, v):
         if k in ('profile', 'future_on'): return v
         if k == 'top_n': return int(v)
         v = tuple(x for x in v.split(',') if x) if isinstance(v, str) else tuple(v)
         return tuple(int(x) for x in v) if k == 'seeds' else v
     grid = replace(grid, **{k: conv(k, v) for k,v in overrides.items() if v is not None})
-    _allowed('future_on', grid.future_on, ('top', 'all'))
+    check_choice('future_on', grid.future_on, ('top', 'all'))
     return grid
 
 # %% ../nbs/08_sweep.ipynb #d8337fcd
@@ -76,16 +74,19 @@ class Task:
 def dal_tasks(grid:Grid, # what to run (see `get_grid`)
               dataset:str='digits', # dataset name
               out_dir='runs', # results root
-              **extra # more run-notebook parameters (weights_dir, data_root, device); None values are left out
+              check:bool=True, # validate every task as a `DALConfig` (fixture notebooks may take other values)
+              **extra # more `DALConfig` fields (weights_dir, data_root, device, budgets); None values are left out
              )->list:
     "One `Task` per (strategy, model, training) of `grid`, with all of `grid.seeds`"
-    profile = grid.profile or dataset
-    extra = {k: v for k,v in extra.items() if v is not None}
+    check_keys(extra, RUN_PARAMS, 'run parameter')
+    profile, extra = grid.profile or dataset, {k: v for k,v in extra.items() if v is not None}
     seeds = [int(s) for s in grid.seeds]
-    return [Task('dal', f"dal {s}/{m}-{t} seed {','.join(map(str, seeds))}",
-                 dict(dataset=dataset, strategy=s, model=m, training=t, seed=seeds, profile=profile,
-                      out_dir=str(out_dir), **extra))
-            for s in grid.strategies for m in grid.models for t in grid.trainings]
+    tasks = [Task('dal', f"dal {s}/{m}-{t} seed {','.join(map(str, seeds))}",
+                  dict(dataset=dataset, strategy=s, model=m, training=t, seed=seeds, profile=profile,
+                       out_dir=str(out_dir), **extra))
+             for s in grid.strategies for m in grid.models for t in grid.trainings]
+    for t in tasks if check else []: dal_configs(**t.params)
+    return tasks
 
 def eval_tasks(task:Task, # a DAL task (from `dal_tasks`)
                grid:Grid, # gives the evaluation models and training methods
@@ -105,7 +106,7 @@ def future_targets(tasks:list, # finished DAL `Task`s
                    perf:pd.DataFrame, # `loop.load_perf` of the sweep's results
                   )->list:
     "The DAL tasks whose pools the future models evaluate: the top configurations by GR and by QMP, plus one Random task"
-    from genreuse.penalty import top_configurations
+    from genreuse.tables import top_configurations
     if runs.empty or perf.empty: return []
     gr_models = [m for m in grid.eval_models if m in set(perf['eval_model'])]
     top = top_configurations(runs, perf, n=grid.top_n, gr_models=gr_models, eval_model=perf['eval_model'].iloc[0],
@@ -155,12 +156,10 @@ def run_notebooks(nbs_dir=None # folder holding run_dal.ipynb and run_eval.ipynb
 
 def loop_notebook_path(kind, **params):
     "Where the executed notebook of a `kind` task is saved: `genreuse.loop.notebook_path`"
-    from genreuse.loop import notebook_path
     return notebook_path(kind, **params)
 
 def loop_status(kind, **params):
     "'done', 'partial' or 'missing': `genreuse.loop.dal_status` or `eval_status`"
-    from genreuse.loop import dal_status, eval_status
     return (dal_status if kind == 'dal' else eval_status)(**params)
 
 # %% ../nbs/08_sweep.ipynb #fd23fcbf
@@ -321,7 +320,7 @@ def run_tasks(tasks:list, # `Task`s to run
               label:str='tasks' # name of this batch in the progress line
              )->pd.DataFrame:
     "Run `tasks` as notebooks with `executor`; one row per task: kind, task, status, error, seconds, notebook"
-    _allowed('executor', executor, EXECUTORS)
+    check_choice('executor', executor, EXECUTORS)
     if not tasks: return pd.DataFrame(columns=COLUMNS)
     notebooks = notebooks or run_notebooks()
     path_fn = path_fn or loop_notebook_path
@@ -348,11 +347,41 @@ def summary(table:pd.DataFrame # the result of `sweep` or `run_tasks`
                      [f"  {r.status.upper()} {r.task}: {r.error}\n    notebook: {r.notebook}" for r in bad.itertuples()])
 
 # %% ../nbs/08_sweep.ipynb #ec8761a3
-def _check_dataset(dataset):
-    "Raise `ValueError('dataset: ...')` for a dataset `genreuse.data` doesn't know"
-    from genreuse.data import DATASETS
-    _allowed('dataset', dataset, DATASETS)
+@dataclass
+class _Phase:
+    "One phase of a sweep: skip the done tasks, run the others, and return a row for each"
+    executor:str; notebooks:dict; status_fn:object; path_fn:object; n_jobs:int; slurm:tuple; log_root:Path
+    dry_run:bool; progress:bool
 
+    def say(self, *a):
+        if self.progress: print(*a)
+
+    def row(self, t, s): return dict(kind=t.kind, task=t.name, status=s, error='', seconds=0., notebook=str(self.path_fn(t.kind, **t.params)))
+
+    def __call__(self, tasks, kind, label):
+        sts = [self.status_fn(kind, **t.params) for t in tasks]
+        if self.dry_run:
+            for t,s in zip(tasks, sts): self.say(f"{s:8} {t.name}")
+            return [self.row(t, s) for t,s in zip(tasks, sts)]
+        todo = [t for t,s in zip(tasks, sts) if s != 'done']
+        self.say(f"sweep: {len(tasks)} {label}, {len(tasks) - len(todo)} already done")
+        prof, partition, timeout_min, gpus, cpus, mem_gb, n_jobs, extra = self.slurm
+        slurm = slurm_parameters(prof, partition, timeout_min, gpus, cpus, mem_gb, n_jobs, f'genreuse-{kind}', extra)
+        res = run_tasks(todo, self.executor, self.notebooks, self.path_fn, self.n_jobs, slurm, self.log_root/kind,
+                        progress=self.progress, label=label)
+        ran = iter(res.to_dict('records'))
+        return [self.row(t, 'skipped') if s == 'done' else next(ran) for t,s in zip(tasks, sts)]
+
+def _future_phase(phase, done, g, dataset, prof, out_dir):
+    "Rows of the future-model evaluations of the top configurations (`future_on='top'`)"
+    if phase.dry_run:
+        phase.say(f"future models: chosen after the evaluations (top {g.top_n} by GR and by QMP, plus random)")
+        return []
+    ctx = lambda df: df[(df['dataset'] == dataset) & (df['profile'] == prof)]
+    targets = future_targets(done, g, ctx(load_runs(out_dir)), ctx(load_perf(out_dir)))
+    return phase([e for t in targets for e in eval_tasks(t, g, ('future',))], 'eval', 'future-model evaluations')
+
+# %% ../nbs/08_sweep.ipynb #344175af
 def sweep(grid='paper', # grid name in `GRIDS` ('paper', 'smoke') or a `Grid`
           dataset:str='digits', # dataset: digits, two_moons or cifar10
           profile:str=None, # training profile; None: the grid's, else the dataset's name
@@ -365,12 +394,13 @@ def sweep(grid='paper', # grid name in `GRIDS` ('paper', 'smoke') or a `Grid`
           cpus_per_task:int=None, # slurm: CPUs per job (None: `SLURM_RESOURCES`)
           mem_gb:float=None, # slurm: memory per job in GB (None: `SLURM_RESOURCES`)
           slurm_extra:dict=None, # slurm: more submitit parameters, e.g. {'slurm_account': 'x'}
+          strategies=None, # query strategies (list or comma-separated); None: the grid's
+          models=None, # query architectures; None: the grid's
+          trainings=None, # query training methods; None: the grid's
+          seeds=None, # seeds; None: the grid's
           future_models=None, # future evaluation models (list or comma-separated); None: the grid's; '': none
           future_on:str=None, # pools the future models evaluate: 'top' or 'all'; None: the grid's
-          weights_dir:str=None, # run notebooks' weights_dir; None: their default
-          data_root:str=None, # run notebooks' data_root (CIFAR-10 folder); None: their default
-          device:str=None, # run notebooks' device; None: their default ('auto')
-          run_params:dict=None, # more parameters for every run notebook, e.g. {'init_size': 4, 'cycles': 2}
+          run_params:dict=None, # more `DALConfig` fields for every run, e.g. {'weights_dir': 'w', 'cycles': 2}
           dry_run:bool=False, # only print the tasks and their status
           notebooks:dict=None, # notebook per task kind; None: `run_notebooks()`
           status_fn=None, # `status_fn(kind, **params)` -> 'done'/'partial'/'missing'; None: `loop_status`
@@ -378,41 +408,23 @@ def sweep(grid='paper', # grid name in `GRIDS` ('paper', 'smoke') or a `Grid`
           progress:bool=True # show progress lines and the summary
          )->pd.DataFrame:
     "Run the DAL runs of `grid` on `dataset`, then the reuse evaluations of the finished ones; table of all tasks"
-    g = get_grid(grid, profile=profile, future_models=future_models, future_on=future_on)
-    _allowed('executor', executor, EXECUTORS)
-    _check_dataset(dataset)
-    status_fn, path_fn = status_fn or loop_status, path_fn or loop_notebook_path
-    say = print if progress else (lambda *a, **k: None)
-    prof, t0, rows = g.profile or dataset, time.time(), []
-    row = lambda t, s: dict(kind=t.kind, task=t.name, status=s, error='', seconds=0., notebook=str(path_fn(t.kind, **t.params)))
-    def phase(tasks, kind, label):
-        sts = [status_fn(kind, **t.params) for t in tasks]
-        if dry_run:
-            for t,s in zip(tasks, sts): say(f"{s:8} {t.name}")
-            return [row(t, s) for t,s in zip(tasks, sts)]
-        todo = [t for t,s in zip(tasks, sts) if s != 'done']
-        say(f"sweep: {len(tasks)} {label}, {len(tasks) - len(todo)} already done")
-        slurm = slurm_parameters(prof, partition, timeout_min, gpus, cpus_per_task, mem_gb, n_jobs, f'genreuse-{kind}',
-                                 slurm_extra)
-        res = run_tasks(todo, executor, notebooks, path_fn, n_jobs, slurm, Path(out_dir)/f'{dataset}-{prof}'/'slurm'/kind,
-                        progress=progress, label=label)
-        ran = iter(res.to_dict('records'))
-        return [row(t, 'skipped') if s == 'done' else next(ran) for t,s in zip(tasks, sts)]
-    dal = dal_tasks(g, dataset, out_dir, weights_dir=weights_dir, data_root=data_root, device=device, **(run_params or {}))
+    g = get_grid(grid, profile=profile, strategies=strategies, models=models, trainings=trainings, seeds=seeds,
+                 future_models=future_models, future_on=future_on)
+    check_choice('executor', executor, EXECUTORS)
+    check_choice('dataset', dataset, DATASETS)
+    status_fn, path_fn, prof, t0 = status_fn or loop_status, path_fn or loop_notebook_path, g.profile or dataset, time.time()
+    phase = _Phase(executor, notebooks, status_fn, path_fn, n_jobs,
+                   (prof, partition, timeout_min, gpus, cpus_per_task, mem_gb, n_jobs, slurm_extra),
+                   Path(out_dir)/f'{dataset}-{prof}'/'slurm', dry_run, progress)
+    dal = dal_tasks(g, dataset, out_dir, check=notebooks is None, **(run_params or {}))
     notebook_paths(dal + [e for t in dal for e in eval_tasks(t, g)], path_fn)
-    rows += phase(dal, 'dal', 'DAL runs')
+    rows = phase(dal, 'dal', 'DAL runs')
     done = dal if dry_run else [t for t in dal if status_fn('dal', **t.params) == 'done']
     sets = ('eval',) if g.future_on == 'top' else ('eval', 'future')
     rows += phase([e for t in done for e in eval_tasks(t, g, sets)], 'eval', 'evaluations')
-    if g.future_on == 'top' and g.future_models:
-        if dry_run: say(f"future models: chosen after the evaluations (top {g.top_n} by GR and by QMP, plus random)")
-        else:
-            from genreuse.loop import load_runs, load_perf
-            ctx = lambda df: df[(df['dataset'] == dataset) & (df['profile'] == prof)]
-            targets = future_targets(done, g, ctx(load_runs(out_dir)), ctx(load_perf(out_dir)))
-            rows += phase([e for t in targets for e in eval_tasks(t, g, ('future',))], 'eval', 'future-model evaluations')
+    if g.future_on == 'top' and g.future_models: rows += _future_phase(phase, done, g, dataset, prof, out_dir)
     table = pd.DataFrame(rows, columns=COLUMNS)
-    if not dry_run: say(summary(table) + f"\nsweep: {(time.time() - t0) / 60:.1f} min")
+    if not dry_run: phase.say(summary(table) + f"\nsweep: {(time.time() - t0) / 60:.1f} min")
     return table
 
 # %% ../nbs/08_sweep.ipynb #1061f297
@@ -428,6 +440,10 @@ def genreuse_sweep(grid:str='paper', # grid: paper or smoke
                    gpus:int=None, # slurm: GPUs per job (default: per profile)
                    cpus_per_task:int=None, # slurm: CPUs per job (default: per profile)
                    mem_gb:float=None, # slurm: memory per job in GB (default: per profile)
+                   strategies:str=None, # comma-separated query strategies (default: the grid's)
+                   models:str=None, # comma-separated query architectures (default: the grid's)
+                   trainings:str=None, # comma-separated query training methods (default: the grid's)
+                   seeds:str=None, # comma-separated seeds (default: the grid's)
                    future_models:str=None, # comma-separated future evaluation models, 'none' for none (default: the grid's)
                    future_on:str=None, # pools the future models evaluate: top (top-5 by GR and QMP + random) or all
                    weights_dir:str=None, # run notebooks' weights_dir (default: theirs)
@@ -436,9 +452,11 @@ def genreuse_sweep(grid:str='paper', # grid: paper or smoke
                    dry_run:store_true=False # print the task list with each task's status, run nothing
                   ):
     "Run a sweep from the shell; exit status 0 if all tasks are done, 1 if some failed, 2 for bad arguments"
-    fm = '' if future_models == 'none' else future_models
-    try: t = sweep(grid, dataset, profile, out_dir, executor, n_jobs, partition, timeout_min, gpus, cpus_per_task,
-                   mem_gb, future_models=fm, future_on=future_on, weights_dir=weights_dir, data_root=data_root, device=device, dry_run=dry_run)
+    kw = dict(locals())
+    for k in ('weights_dir', 'data_root', 'device'): kw.pop(k)
+    kw.update(future_models='' if future_models == 'none' else future_models,
+              run_params=dict(weights_dir=weights_dir, data_root=data_root, device=device))
+    try: t = sweep(**kw)
     except (ValueError, FileNotFoundError) as e:
         print(f"genreuse-sweep: {e}", file=sys.stderr)
         return 2

@@ -39,7 +39,7 @@ def test_papermill_dal_then_eval(tmp_path):
     assert any(o.get('output_type') == 'display_data' for c in nb.cells for o in c.get('outputs', []))
     papermill('run_eval.ipynb', tmp_path/'eval.ipynb', strategy='badge', out_dir=str(out), eval_models=['resnet6', 'mlp'],
               eval_trainings=['base'], **SMOKE_PM)
-    from genreuse.loop import load_perf
+    from genreuse.store import load_perf
     perf = load_perf(out)
     assert sorted(perf.eval_model) == ['mlp', 'resnet6']
     assert perf.accuracy.between(0, 100).all()
@@ -150,7 +150,7 @@ def test_corrupt_results_file_is_reported_and_kept(finished, tmp_path, damage):
     assert r.returncode != 0
     assert r.stderr.strip().startswith('out_dir: corrupt results file') and '001.json' in r.stderr
     assert snapshot(out) == before
-    from genreuse.loop import load_cycles
+    from genreuse.store import load_cycles
     with pytest.raises(ValueError, match='001.json'): load_cycles(out)
 
 

@@ -58,7 +58,7 @@ class DALBudget:
     query_size:int=300 # labels queried per cycle
     cycles:int=9 # query cycles (cycles + 1 trainings)
 
-# %% ../nbs/02_training.ipynb #1e745a33
+# %% ../nbs/02_training.ipynb #a3e4895b
 @dataclass(frozen=True)
 class Profile:
     "Hyperparameters of Base training and of the MixMatch and SimCLR groups, with per-architecture overrides"
@@ -88,7 +88,7 @@ class Profile:
         "The hyperparameters as a JSON-able dict (without the default budget and the overrides already applied)"
         return {k: v for k, v in asdict(self).items() if k not in ('budget', 'arch_overrides')}
 
-# %% ../nbs/02_training.ipynb #fc40b652
+# %% ../nbs/02_training.ipynb #4751c29c
 _GROUPS = {'mixmatch': MixMatchParams, 'simclr': SimCLRParams, 'budget': DALBudget}
 
 def _apply(p:Profile, overrides:dict) -> Profile:
@@ -295,7 +295,7 @@ def resolved(profile:Profile # a profile resolved by `Profile.for_arch`
                          f"got {profile!r:.60}")
     return profile
 
-# %% ../nbs/02_training.ipynb #9a82387d
+# %% ../nbs/02_training.ipynb #d8075742
 def release(learn:Learner # a finished `Learner` (`LeanLearner.fit` returns it)
            ):
     "Break the reference cycles of a finished `Learner` so that its optimizer state and callbacks are freed at once"
@@ -343,8 +343,9 @@ def predict(model:nn.Module, # model with `.embed` and `.head`
             bs:int=512 # batch size
            ) -> tuple:
     "Softmax probabilities `(N, C)` and embeddings `(N, D)` of raw `x`, on the CPU"
-    with torch.no_grad(): f = embed(model, data, x, bs)
-    return model.head(f).float().softmax(1).cpu(), f.float().cpu()
+    with torch.no_grad():
+        f = embed(model, data, x, bs)
+        return model.head(f).float().softmax(1).cpu(), f.float().cpu()
 
 # %% ../nbs/02_training.ipynb #fe6c0c03
 def test_accuracy(model:nn.Module, # trained model

@@ -16,7 +16,7 @@ from genreuse.methods import TRAININGS, train_model
 
 def _epochs(p, training):
     "Epochs of the training loop of `training` (Self-SL/3SL fine-tune like Base/Semi-SL)"
-    return p.mixmatch_epochs if training in ('semi', '3sl') else p.epochs
+    return p.mixmatch.epochs if training in ('semi', '3sl') else p.epochs
 
 
 def bench(arch, n_labeled, repeats, profile='digits'):
@@ -26,11 +26,11 @@ def bench(arch, n_labeled, repeats, profile='digits'):
     store = Path(tempfile.mkdtemp())
     try:
         t0 = time.perf_counter()
-        create_pretrained(data, arch, p, seed=0, weights_dir=store)
+        create_pretrained(data, p, seed=0, weights_dir=store)
         pre = time.perf_counter() - t0
-        steps = dict(simclr=data.n_train // p.simclr_bs, base=max(1, n_labeled // p.batch_size), semi=p.mixmatch_iters)
+        steps = dict(simclr=data.n_train // p.simclr.bs, base=max(1, n_labeled // p.batch_size), semi=p.mixmatch.iters)
         steps.update({'self': steps['base'], '3sl': steps['semi']})
-        rows = dict(simclr=dict(total=pre, per_epoch=pre / p.simclr_epochs, epochs=p.simclr_epochs, steps=steps['simclr']))
+        rows = dict(simclr=dict(total=pre, per_epoch=pre / p.simclr.epochs, epochs=p.simclr.epochs, steps=steps['simclr']))
         times = {t: [] for t in TRAININGS}
         for r in range(repeats):
             for t in TRAININGS if r % 2 == 0 else TRAININGS[::-1]:
@@ -64,7 +64,7 @@ def main():
     text = (f"# Training methods on digits: time per epoch\n\n{env}\n\n"
             "Base and Self-SL epochs are passes over the labeled pool (batch `batch_size`, incomplete last batch dropped); "
             "Semi-SL and 3SL epochs are "
-            "`mixmatch_iters` MixMatch steps; a SimCLR epoch is a pass over all training images (batch `simclr_bs`, two "
+            "`mixmatch.iters` MixMatch steps; a SimCLR epoch is a pass over all training images (batch `simclr.bs`, two "
             "views each). Self-SL and 3SL times exclude pretraining, which is done once per (architecture, seed) and "
             f"cached.\n\n{hdr}\n" + '\n'.join(lines) + '\n')
     print(text)

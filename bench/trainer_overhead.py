@@ -48,7 +48,7 @@ def bench(arch, n_labeled, epochs, repeats, profile='digits'):
         for kind in ('plain', 'fastai') if r % 2 else ('fastai', 'plain'):
             m = copy.deepcopy(init)
             c0, w0 = time.process_time(), time.perf_counter()
-            if kind == 'fastai': fit_base(m, data, idx, p, seed=1, arch=arch)
+            if kind == 'fastai': fit_base(m, data, idx, p, seed=1)
             else: plain_fit(m, data, idx, p, seed=1)
             if r: cpu[kind].append(time.process_time() - c0); wall[kind].append(time.perf_counter() - w0)
             models[kind] = m

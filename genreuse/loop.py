@@ -10,7 +10,7 @@ __all__ = ['RUN_PARAMS', 'cycle_seed', 'DALConfig', 'dal_configs', 'check_budget
 
 # %% ../nbs/05_loop.ipynb #d678eee1
 import time
-from dataclasses import dataclass, asdict, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np

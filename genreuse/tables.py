@@ -7,11 +7,10 @@ Docs: https://genreuse.github.io/genreuse/tables.html.md"""
 # %% auto #0
 __all__ = ['configuration_scores', 'top_configurations', 'future_model_table', 'qmp_gr_correlation']
 
-# %% ../nbs/07a_tables.ipynb #433ea04c
-import numpy as np
+# %% ../nbs/07a_tables.ipynb #57111082
 import pandas as pd
 from .checks import check_choice, check_columns, check_int
-from .reusability import CONFIG, EVAL, PERF_COLUMNS, RUN_COLUMNS, context_columns, qmp, general_reusability
+from .reusability import CONFIG, EVAL, PERF_COLUMNS, context_columns, qmp, general_reusability
 
 # %% ../nbs/07a_tables.ipynb #fd80f254
 def _select_models(perf, models, param):

@@ -3,13 +3,18 @@
 # `genreuse-sweep --executor slurm`. Needs root and a Debian/Ubuntu system; works without systemd.
 # Installs slurm-wlm, munge, slurmdbd and mariadb-server with apt-get if they are missing.
 # Idempotent: daemons already running are left alone. Stop everything with scripts/slurm-down.sh.
+# Two partitions on the one node: the default one (GENREUSE_SLURM_PARTITION) is preemptible: a job of the higher-tier
+# partition GENREUSE_SLURM_URGENT that needs its resources requeues its jobs (PreemptMode=REQUEUE, JobRequeue=1), as
+# on the preemptible partitions of real clusters.
 # Environment: GENREUSE_SLURM_DIR (state, logs, pid files; default /var/lib/genreuse-slurm),
-#              GENREUSE_SLURM_CLUSTER (cluster name; default genreuse), GENREUSE_SLURM_PARTITION (default debug).
+#              GENREUSE_SLURM_CLUSTER (cluster name; default genreuse), GENREUSE_SLURM_PARTITION (default debug),
+#              GENREUSE_SLURM_URGENT (the preempting partition; default urgent).
 set -euo pipefail
 
 STATE=${GENREUSE_SLURM_DIR:-/var/lib/genreuse-slurm}
 CLUSTER=${GENREUSE_SLURM_CLUSTER:-genreuse}
 PARTITION=${GENREUSE_SLURM_PARTITION:-debug}
+URGENT=${GENREUSE_SLURM_URGENT:-urgent}
 CONF_DIR=/etc/slurm
 MARKER="# written by genreuse scripts/slurm-up.sh"
 NODE=$(hostname -s)
@@ -122,6 +127,9 @@ MpiDefault=none
 ReturnToService=2
 KillWait=5
 MinJobAge=300
+JobRequeue=1
+PreemptType=preempt/partition_prio
+PreemptMode=REQUEUE
 SchedulerType=sched/backfill
 SchedulerParameters=sched_interval=1,bf_interval=1,batch_sched_delay=0
 SelectType=select/cons_tres
@@ -132,7 +140,8 @@ AccountingStorageHost=127.0.0.1
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
 NodeName=$NODE NodeAddr=127.0.0.1 $node_hw State=UNKNOWN
-PartitionName=$PARTITION Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
+PartitionName=$PARTITION Nodes=$NODE Default=YES MaxTime=INFINITE State=UP PriorityTier=1
+PartitionName=$URGENT Nodes=$NODE MaxTime=INFINITE State=UP PriorityTier=2 PreemptMode=OFF
 EOF
 )
 new_dbd=$(cat <<EOF
@@ -206,4 +215,4 @@ if ! wait_for 20 node node_ready; then
   scontrol update NodeName="$NODE" State=RESUME >/dev/null 2>&1 || true
   wait_for 20 node node_ready || die "node $NODE is '$(node_state)' instead of idle; see $STATE/log/slurmd.log and slurmctld.log"
 fi
-log "cluster $CLUSTER up: node $NODE ($cpus CPUs, ${mem} MB), partition $PARTITION, state $(node_state); logs in $STATE/log"
+log "cluster $CLUSTER up: node $NODE ($cpus CPUs, ${mem} MB), partition $PARTITION (preempted by $URGENT), state $(node_state); logs in $STATE/log"

@@ -30,3 +30,9 @@ def slurm_cluster():
     yield os.environ.get('GENREUSE_SLURM_PARTITION', 'debug')
     if not was_up and not os.environ.get('GENREUSE_SLURM_KEEP'):
         subprocess.run([str(ROOT/'scripts'/'slurm-down.sh')], capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope='session')
+def slurm_urgent(slurm_cluster):
+    "The test cluster's higher-tier partition: its jobs preempt (requeue) those of the `slurm_cluster` partition"
+    return os.environ.get('GENREUSE_SLURM_URGENT', 'urgent')

@@ -1,5 +1,6 @@
 """Sweep tests: the local executor end to end on a fixture notebook, the CLI's bad input, and (marked `slurm`) the
-submitit executor against the real one-node cluster of scripts/slurm-up.sh: completion, failed and cancelled jobs."""
+submitit executor against the real one-node cluster of scripts/slurm-up.sh: completion, failed and cancelled jobs, and
+jobs requeued after a time-limit signal or a preemption that resume where they stopped."""
 import os, subprocess, sys, threading, time, uuid
 from pathlib import Path
 
@@ -85,10 +86,16 @@ def test_cli_bad_input(args, msg):
 SLURM_KW = dict(executor='slurm', timeout_min=5, cpus_per_task=1, mem_gb=1)
 
 
-def sacct_states(job_name):
-    r = subprocess.run(['sacct', '-X', '-n', '-P', '--name', job_name, '-o', 'JobID,State'], capture_output=True,
-                       text=True)
-    return dict(l.split('|') for l in r.stdout.split())
+def sacct_states(job_name, *opts, secs=30):
+    """States of the jobs named `job_name` (`sacct -X`, more options in `opts`) once none is pending or running, or
+    after `secs`: the sweep returns once the results are written, and the jobs may still be exiting"""
+    end = time.time() + secs
+    while True:
+        r = subprocess.run(['sacct', '-X', '-n', '-P', *opts, '--name', job_name, '-o', 'State'], capture_output=True,
+                           text=True)
+        states = r.stdout.split()
+        if time.time() > end or not {'PENDING', 'RUNNING', 'COMPLETING'} & set(states): return states
+        time.sleep(1)
 
 
 @pytest.mark.slurm
@@ -102,9 +109,7 @@ def test_slurm_sweep_completes_and_reports_failures(slurm_cluster, tmp_path):
     assert (t.seconds > 0).all()
     logs = tmp_path/'digits-smoke'/'slurm'
     assert list((logs/'dal').glob('*_log.out')) and list((logs/'eval').glob('*_log.out'))
-    end = time.time() + 30   # the sweep returns once the results are written; the jobs may still be exiting
-    while time.time() < end and not set((states := sacct_states(name)).values()) <= {'COMPLETED', 'FAILED'}: time.sleep(1)
-    assert sorted(states.values()) == ['COMPLETED'] * 4 + ['FAILED']   # a failed notebook fails its Slurm job
+    assert sorted(sacct_states(name)) == ['COMPLETED'] * 4 + ['FAILED']   # a failed notebook fails its Slurm job
 
 
 @pytest.mark.slurm
@@ -141,6 +146,77 @@ def test_slurm_cancelled_jobs_do_not_hang(slurm_cluster, tmp_path):
     assert t.error[0].startswith('slurm job ') and 'ended CANCELLED' in t.error[0] and 'log: ' in t.error[0]
     assert 'left the queue' in t.error[2] or 'ended CANCELLED' in t.error[2]   # pending: no accounting record on 22.05
     assert (tmp_path/'1.txt').exists() and not (tmp_path/'0.txt').exists()
+
+
+def test_slurm_task_checkpoint_requeues_the_same_call():
+    "What submitit dumps for the requeued job on the time-limit signal: the same notebook with the same parameters"
+    pytest.importorskip('submitit')
+    from genreuse.sweep import slurm_task
+    d = slurm_task.checkpoint('run_dal.ipynb', 'out.ipynb', {'seed': [0]}, '/work', 2)
+    assert (d.function, d.args, d.kwargs) == (slurm_task, ('run_dal.ipynb', 'out.ipynb', {'seed': [0]}, '/work', 2), {})
+
+
+def resumable_notebook(path):
+    """A run notebook that resumes like the DAL loop: it runs `cycles` cycles of `seconds` each, records each finished
+    cycle in `{state}/cycles` and skips those recorded before; `{state}/starts` gets Slurm's restart count per start"""
+    import nbformat
+    params = nbformat.v4.new_code_cell("cycles, seconds, state = 3, 1, ''", metadata={'tags': ['parameters']})
+    body = nbformat.v4.new_code_cell(
+        "import os, pathlib, time\n"
+        "d = pathlib.Path(state)\n"
+        "with open(d/'starts', 'a') as f: f.write(os.environ.get('SLURM_RESTART_COUNT', '0') + '\\n')\n"
+        "done = len((d/'cycles').read_text().split()) if (d/'cycles').exists() else 0\n"
+        "for c in range(done, cycles):\n"
+        "    time.sleep(seconds)\n"
+        "    with open(d/'cycles', 'a') as f: f.write(f'{c}\\n')")
+    nb = nbformat.v4.new_notebook(cells=[params, body], metadata={'kernelspec': {'name': 'python3', 'language': 'python', 'display_name': 'Python 3'}})
+    nbformat.write(nb, str(path))
+    return path
+
+
+def squeue(*args):
+    return subprocess.run(['squeue', '-h', *args], capture_output=True, text=True).stdout.split()
+
+
+def interrupt_after_first_cycle(name, state, how, urgent):
+    """Once job `name` has finished a cycle: send it the time-limit signal (`how='timeout'`: USR2, what Slurm sends
+    `slurm_signal_delay_s` before the limit and what submitit's `job._interrupt(timeout=True)` sends) or preempt it by
+    a job on the `urgent` partition; then let the requeued job start after 3 s instead of Slurm's 2-minute hold (sooner,
+    slurmd would refuse it: the job's credential is revoked until the second after its requeue)"""
+    end = time.time() + 120
+    while time.time() < end and not (state/'cycles').exists(): time.sleep(0.2)
+    job = squeue('-n', name, '-o', '%i')[0]
+    if how == 'timeout': subprocess.run(['scancel', '--signal=USR2', job], check=True)
+    else: subprocess.run(['sbatch', '-p', urgent, '--exclusive', '--mem=100M', '-J', f'{name}-urgent', '-o', '/dev/null',
+                          '--wrap', 'sleep 1'], check=True, capture_output=True)
+    while time.time() < end:
+        if squeue('-j', job, '-o', '%r') == ['BeginTime']:
+            time.sleep(3)
+            subprocess.run(['scontrol', 'update', f'JobId={job}', 'StartTime=now'], check=True)
+            return
+        time.sleep(0.2)
+
+
+@pytest.mark.slurm
+@pytest.mark.parametrize('how', ['timeout', 'preempt'])
+def test_slurm_requeued_task_resumes(slurm_cluster, slurm_urgent, tmp_path, how):
+    """A job interrupted after its first cycle is requeued (by submitit's checkpoint on the time-limit signal, by Slurm
+    on preemption), runs again and resumes: the task ends done, each cycle ran once, and the notebook started twice"""
+    name, state = f'gr-{how}-{uuid.uuid4().hex[:8]}', tmp_path/'state'
+    state.mkdir()
+    th = threading.Thread(target=interrupt_after_first_cycle, args=(name, state, how, slurm_urgent), daemon=True)
+    th.start()
+    t = run_tasks([Task('dal', 'resumable', dict(cycles=3, seconds=4, state=str(state)))], 'slurm',
+                  {'dal': resumable_notebook(tmp_path/'resumable.ipynb')}, lambda kind, **p: tmp_path/'out.ipynb',
+                  slurm=dict(timeout_min=5, cpus_per_task=1, mem_gb=1, name=name, slurm_partition=slurm_cluster),
+                  log_dir=tmp_path/'slurm', progress=False)
+    th.join(5)
+    assert list(t.status) == ['done'], t.error[0]
+    assert (state/'starts').read_text().split() == ['0', '1']        # ran twice, the second time as Slurm's restart 1
+    assert (state/'cycles').read_text().split() == ['0', '1', '2']   # resumed: cycle 0 was not run again
+    assert sacct_states(name, '--duplicates') == ['REQUEUED' if how == 'timeout' else 'PREEMPTED', 'COMPLETED']
+    log = ''.join(p.read_text() for p in (tmp_path/'slurm').glob('*_log.*'))
+    if how == 'timeout': assert 'Requeued job' in log and '(2 remaining timeouts)' in log   # submitit's checkpoint
 
 
 @pytest.mark.slurm

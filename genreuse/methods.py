@@ -11,7 +11,7 @@ __all__ = ['TRAININGS', 'train_model']
 from torch import nn
 from .checks import check_choice, resolve_device
 from .models import MODELS
-from .training import Profile, seed_everything, fit_base
+from .training import Compute, Profile, seed_everything, fit_base
 from .mixmatch import fit_mixmatch
 from .simclr import PRETRAIN, build_for, load_pretrained
 
@@ -28,7 +28,8 @@ def train_model(arch:str, # architecture, a key of `models.MODELS`
                 weights_dir='weights', # root of the SimCLR weights store (Self-SL, 3SL)
                 pretrain:str='auto', # missing SimCLR weights: 'auto' pretrains and stores them, 'never' raises
                 device=None, # train on this device ('auto': cuda if available); None: where `data` lives
-                progress:bool=False # show progress bars
+                progress:bool=False, # show progress bars
+                compute:Compute=None, # device settings (mixed precision, layout); None: plain fp32 on the training device
                ) -> nn.Module:
     "Build `arch` and train it on `labeled_idx` with method `training`; returns the model in eval mode"
     check_choice('training', training, TRAININGS)
@@ -37,10 +38,11 @@ def train_model(arch:str, # architecture, a key of `models.MODELS`
     if not isinstance(profile, Profile): raise ValueError(f"profile: pass a `Profile` (`get_profile(name)`), got {profile!r:.60}")
     p = profile.for_arch(arch)
     if device is not None: data = data.to(resolve_device(device))
+    compute = compute or Compute(str(data.x_train.device))
     seed_everything(seed)
     model = build_for(arch, data, p.width)
     if training in ('self', '3sl'): load_pretrained(model, data, p, seed if pretrain_seed is None else pretrain_seed,
-                                                    weights_dir, pretrain, progress)
+                                                    weights_dir, pretrain, progress, compute)
     fit = fit_mixmatch if training in ('semi', '3sl') else fit_base
-    fit(model, data, labeled_idx, p, seed=seed, progress=progress)
+    fit(model, data, labeled_idx, p, seed=seed, progress=progress, compute=compute)
     return model.eval()

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from fastai.callback.core import Callback
-from .training import Profile, resolved, seed_everything, sgd_learner, tensor_dls, index_stream, labeled_tensor, train_tfm, release
+from .training import Compute, Profile, resolved, seed_everything, sgd_learner, tensor_dls, index_stream, labeled_tensor, train_tfm, release
 
 # %% ../nbs/04a_mixmatch.ipynb #aa000944
 def sharpen(p:Tensor, # probabilities (..., C)
@@ -103,10 +103,11 @@ def fit_mixmatch(model:nn.Module, # model taking normalized inputs
                  labeled_idx, # indices of the labeled training rows
                  profile:Profile, # the profile, resolved for the model's architecture (`Profile.for_arch`)
                  seed:int=0, # seed for batch order, augmentation and MixUp
-                 progress:bool=False # show progress bars
+                 progress:bool=False, # show progress bars
+                 compute:Compute=None, # device settings (mixed precision, layout); None: `Compute()`, plain fp32
                 ) -> nn.Module:
     "Train `model` with MixMatch on the labeled rows and all other training rows as unlabeled data"
-    p = resolved(profile)
+    p, compute = resolved(profile), compute or Compute()
     idx = labeled_tensor(data, labeled_idx)
     mask = torch.ones(data.n_train, dtype=torch.bool)
     mask[idx] = False
@@ -115,5 +116,7 @@ def fit_mixmatch(model:nn.Module, # model taking normalized inputs
     seed_everything(seed)
     dls = tensor_dls(data.x_train[idx.to(dev)], data.y_train[idx.to(dev)], p.batch_size, tfm, n_iter=p.mixmatch.iters)
     cb = MixMatch(data.x_train, torch.nonzero(mask)[:, 0], tfm, data.num_classes, seed=seed, **p.mixmatch.callback_kwargs())
-    release(sgd_learner(dls, model, p.lr, p.weight_decay, p.momentum, cbs=[cb], progress=progress).fit(p.mixmatch.epochs))
+    learn = sgd_learner(dls, compute.prepare(model), p.lr, p.weight_decay, p.momentum, cbs=[cb, *compute.callbacks()],
+                        progress=progress)
+    release(learn.fit(p.mixmatch.epochs))
     return model.eval()

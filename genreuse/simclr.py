@@ -20,7 +20,7 @@ from fastai.callback.core import Callback
 from .models import build_model
 from .checks import check_choice
 from .store import atomic_write
-from .training import Profile, resolved, seed_everything, sgd_learner, tensor_dls, release
+from .training import Compute, Profile, resolved, seed_everything, sgd_learner, tensor_dls, release
 
 # %% ../nbs/04b_simclr.ipynb #f0d5c0d2
 def nt_xent(z1:Tensor, # projections of the first views, (N, D)
@@ -73,17 +73,18 @@ def pretrain_simclr(model:nn.Module, # network with `.embed` and `.feature_dim`;
                     data, # `DALData`; all of `x_train` is used, `y_train` is not
                     profile:Profile, # the profile resolved for the model's architecture (its `simclr` group)
                     seed:int=0, # seed of the projection head, batch order and augmentations
-                    progress:bool=False # show progress bars
+                    progress:bool=False, # show progress bars
+                    compute:Compute=None, # device settings (mixed precision, layout); None: `Compute()`, plain fp32
                    ) -> list:
     "SimCLR-pretrain the encoder of `model` on all training images; returns the per-epoch mean NT-Xent losses"
-    p = resolved(profile); sp = p.simclr
+    p, sp, compute = resolved(profile), profile.simclr, compute or Compute()
     seed_everything(seed)
     dev = data.x_train.device
-    net = SimCLRNet(model, sp.proj_dim).to(dev)
+    net = compute.prepare(SimCLRNet(model, sp.proj_dim).to(dev))
     dls = tensor_dls(data.x_train, torch.arange(data.n_train, device=dev), sp.bs)
     cb = SimCLR(data)
-    release(sgd_learner(dls, net, sp.lr, sp.wd, p.momentum, loss_func=NTXentLoss(sp.temperature), cbs=[cb],
-                        progress=progress).fit(sp.epochs))
+    release(sgd_learner(dls, net, sp.lr, sp.wd, p.momentum, loss_func=NTXentLoss(sp.temperature),
+                        cbs=[cb, *compute.callbacks()], progress=progress).fit(sp.epochs))
     model.eval()
     return cb.losses
 
@@ -102,21 +103,21 @@ SIMCLR_VERSION = 2 # bump when the pretraining procedure or the key changes, so 
 def simclr_config(dataset:str, # dataset name, e.g. `data.name`
                   profile:Profile, # profile resolved for the architecture: its `arch`, `width`, `simclr` and `momentum`
                   seed:int, # pretraining seed
-                  device:str='cpu', # device type the pretraining runs on: 'cpu' or 'cuda'
+                  compute:Compute=None, # device settings of the pretraining; None: `Compute()` (CPU, fp32)
                  ) -> dict:
     "Everything that determines a SimCLR pretraining, as a JSON-able dict"
-    p = resolved(profile)
+    p, c = resolved(profile), compute or Compute()
     return dict(version=SIMCLR_VERSION, dataset=dataset, arch=p.arch, width=float(p.width), seed=int(seed),
-                momentum=p.momentum, device=torch.device(device).type, **asdict(p.simclr))
+                momentum=p.momentum, device=torch.device(c.device).type, amp=c.amp, **asdict(p.simclr))
 
 def pretrained_path(weights_dir, # root of the weights store
                     dataset:str, # dataset name
                     profile:Profile, # profile resolved for the architecture
                     seed:int, # pretraining seed
-                    device:str='cpu', # device type of the pretraining
+                    compute:Compute=None, # device settings of the pretraining; None: `Compute()` (CPU, fp32)
                    ) -> Path:
     "Path of the `.pt` file of the store entry for this configuration (its config sits beside it as `.json`)"
-    cfg = simclr_config(dataset, profile, seed, device)
+    cfg = simclr_config(dataset, profile, seed, compute)
     h = hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:12]
     return Path(weights_dir) / 'simclr' / dataset / f"{cfg['arch']}-w{cfg['width']:g}-seed{seed}-{h}.pt"
 
@@ -165,16 +166,18 @@ def create_pretrained(data, # `DALData` to pretrain on (all training images)
                       profile:Profile, # profile resolved for the architecture to pretrain
                       seed:int=0, # pretraining seed
                       weights_dir='weights', # root of the weights store
-                      progress:bool=False # show progress bars
+                      progress:bool=False, # show progress bars
+                      compute:Compute=None, # device settings; None: plain fp32 on the device of `data`
                      ) -> Path:
     "Pretrain a fresh network of `profile.arch` with SimCLR and write it to the weights store; returns the `.pt` path"
     p, dev = resolved(profile), data.x_train.device
-    path = pretrained_path(weights_dir, data.name, p, seed, dev)
+    compute = compute or Compute(str(dev))
+    path = pretrained_path(weights_dir, data.name, p, seed, compute)
     seed_everything(seed)
     model = build_for(p.arch, data, p.width)
     t0 = time.perf_counter()
-    losses = pretrain_simclr(model, data, p, seed=seed, progress=progress)
-    return save_pretrained(model, path, simclr_config(data.name, p, seed, dev), losses=losses,
+    losses = pretrain_simclr(model, data, p, seed=seed, progress=progress, compute=compute)
+    return save_pretrained(model, path, simclr_config(data.name, p, seed, compute), losses=losses,
                            seconds=round(time.perf_counter() - t0, 3), device=str(dev), n_train=data.n_train)
 
 # %% ../nbs/04b_simclr.ipynb #38fa4975
@@ -186,20 +189,22 @@ def load_pretrained(model:nn.Module, # network built with `profile.arch` and `pr
                     seed:int=0, # pretraining seed
                     weights_dir='weights', # root of the weights store
                     pretrain:str='auto', # 'auto': pretrain and store missing weights; 'never': missing weights are an error
-                    progress:bool=False # show progress bars while pretraining
+                    progress:bool=False, # show progress bars while pretraining
+                    compute:Compute=None, # device settings of the pretraining; None: plain fp32 on the device of `data`
                    ) -> nn.Module:
     "Initialise all but `model.head` with SimCLR weights from the store, pretraining them first if needed and allowed"
     check_choice('pretrain', pretrain, PRETRAIN)
     p, dev, arch = resolved(profile), data.x_train.device, profile.arch
-    path = pretrained_path(weights_dir, data.name, p, seed, dev)
+    compute = compute or Compute(str(dev))
+    path = pretrained_path(weights_dir, data.name, p, seed, compute)
     if not path.exists():
         if pretrain == 'never':
             raise FileNotFoundError(
                 f"weights_dir: no SimCLR weights for {data.name}/{arch} (width {p.width:g}, seed {seed}, profile "
                 f"{p.name!r}, {dev.type}) at '{path}'; create them with `create_pretrained(data, profile, seed={seed}, "
                 f"weights_dir={str(weights_dir)!r})` or pass pretrain='auto'")
-        create_pretrained(data, p, seed, weights_dir, progress)
-    sd, _ = read_pretrained(path, simclr_config(data.name, p, seed, dev))
+        create_pretrained(data, p, seed, weights_dir, progress, compute)
+    sd, _ = read_pretrained(path, simclr_config(data.name, p, seed, compute))
     missing, unexpected = [], []
     try: missing, unexpected = model.load_state_dict(sd, strict=False)
     except RuntimeError as e:

@@ -6,23 +6,24 @@ Docs: https://genreuse.github.io/genreuse/training.html.md"""
 
 # %% auto #0
 __all__ = ['PROFILES', 'MixMatchParams', 'SimCLRParams', 'DALBudget', 'Profile', 'get_profile', 'seed_everything', 'index_stream',
-           'TensorDL', 'tensor_dls', 'LeanLearner', 'LeanScheduler', 'sgd_learner', 'labeled_tensor', 'train_tfm',
-           'resolved', 'release', 'fit_base', 'embed', 'predict', 'test_accuracy']
+           'TensorDL', 'tensor_dls', 'LeanLearner', 'LeanScheduler', 'sgd_learner', 'Compute', 'Autocast',
+           'ChannelsLastBatches', 'labeled_tensor', 'train_tfm', 'resolved', 'release', 'fit_base', 'embed', 'predict',
+           'test_accuracy']
 
 # %% ../nbs/02_training.ipynb #ff01e4f8
-import random, math
+import os, random, math
 from dataclasses import dataclass, field, fields, replace, asdict
 from typing import Callable
 import numpy as np
 import torch
 from torch import nn, Tensor
-from fastai.callback.core import TrainEvalCallback, event
+from fastai.callback.core import Callback, TrainEvalCallback, CancelStepException, event
 from fastai.callback.schedule import ParamScheduler, SchedCos
 from fastai.callback.progress import ProgressCallback
 from fastai.data.core import DataLoaders
 from fastai.learner import Learner, Recorder
 from fastai.optimizer import OptimWrapper
-from .checks import check_choice, check_keys
+from .checks import check_choice, check_keys, resolve_device
 
 # %% ../nbs/02_training.ipynb #a513302d
 @dataclass(frozen=True)
@@ -271,6 +272,77 @@ def sgd_learner(dls:DataLoaders, # training data (see `tensor_dls`)
     return LeanLearner(dls, model, loss_func=loss_func, opt_func=opt, lr=lr, cbs=cbs, default_cbs=False,
                        wd_bn_bias=True, train_bn=False)
 
+# %% ../nbs/02_training.ipynb #f3f42890
+@dataclass(frozen=True)
+class Compute:
+    "How trainings use their device: mixed precision, memory layout, determinism and compilation"
+    device:str='cpu' # the torch device trainings run on
+    amp:bool=False # mixed precision: bf16 autocast (fp16 + gradient scaler where bf16 is unsupported)
+    channels_last:bool=False # channels-last memory layout of models and image batches
+    deterministic:bool=True # deterministic kernels on CUDA
+    compile:bool=False # `torch.compile` the model before training
+
+    @classmethod
+    def for_device(cls, device:str='auto', # 'auto', 'cpu', 'cuda' or 'cuda:N'
+                   amp:str='auto', # 'auto' (on for CUDA, off on the CPU), 'on' or 'off'
+                   deterministic:bool=True, # deterministic kernels on CUDA
+                   compile:bool=False, # `torch.compile` the model
+                  ) -> 'Compute':
+        "The default settings for `device`, with `amp` switchable"
+        dev, amp = resolve_device(device), check_choice('amp', amp, ('auto', 'on', 'off'))
+        cuda = dev.startswith('cuda')
+        if amp == 'on' and not cuda: raise ValueError("amp: 'on' needs a CUDA device; use 'auto' or 'off' on the CPU")
+        fast = cuda and amp != 'off'
+        return cls(dev, amp=fast, channels_last=fast, deterministic=bool(deterministic), compile=bool(compile))
+
+    def apply(self):
+        "Set torch's global kernel choices for this device (nothing on the CPU)"
+        if not self.device.startswith('cuda'): return
+        if self.deterministic: os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
+        torch.backends.cudnn.deterministic = self.deterministic
+        torch.backends.cudnn.benchmark = not self.deterministic
+        torch.use_deterministic_algorithms(self.deterministic, warn_only=True)
+
+    def prepare(self, model:nn.Module) -> nn.Module:
+        "`model` in the memory layout of these settings, compiled if asked"
+        if self.channels_last: model = model.to(memory_format=torch.channels_last)
+        return torch.compile(model) if self.compile else model
+
+    def callbacks(self) -> list:
+        "The fastai callbacks these settings add to a training"
+        cbs = [Autocast(torch.device(self.device).type)] if self.amp else []
+        return cbs + ([ChannelsLastBatches()] if self.channels_last else [])
+
+# %% ../nbs/02_training.ipynb #6b571f02
+class Autocast(Callback):
+    "Mixed precision: the forward pass and loss under `torch.autocast`; fp16 gets a gradient scaler, bf16 needs none"
+    order = 10
+    def __init__(self, device_type:str='cuda', # 'cuda' or 'cpu'
+                 dtype=None, # None: bfloat16 where supported, else float16
+                ):
+        bf16 = device_type == 'cpu' or torch.cuda.is_bf16_supported()
+        self.device_type, self.dtype = device_type, dtype or (torch.bfloat16 if bf16 else torch.float16)
+
+    def before_fit(self):
+        self.scaler = torch.amp.GradScaler(self.device_type) if self.dtype == torch.float16 else None
+    def before_batch(self):
+        self.ctx = torch.autocast(self.device_type, dtype=self.dtype); self.ctx.__enter__()
+    def after_pred(self): self.learn.pred = self.pred.float()
+    def after_loss(self): self.ctx.__exit__(None, None, None)
+    def before_backward(self):
+        if self.scaler: self.learn.loss_grad = self.scaler.scale(self.loss_grad)
+    def before_step(self):
+        if not self.scaler: return
+        self.scaler.step(self.opt.opt); self.scaler.update()
+        raise CancelStepException()  # the scaler took the step (or skipped it after an overflow)
+    def after_fit(self): self.scaler = self.ctx = None
+
+class ChannelsLastBatches(Callback):
+    "Give 4-D input batches the channels-last memory layout"
+    order = 11
+    def before_batch(self):
+        self.learn.xb = tuple(x.contiguous(memory_format=torch.channels_last) if x.ndim == 4 else x for x in self.xb)
+
 # %% ../nbs/02_training.ipynb #39142bc2
 def labeled_tensor(data, # `DALData`
                    labeled_idx # indices of labeled training rows (list, array or tensor)
@@ -310,14 +382,17 @@ def fit_base(model:nn.Module, # model taking normalized inputs
              profile:Profile, # the profile, resolved for the model's architecture (`Profile.for_arch`)
              seed:int=0, # seed for initialisation-independent randomness (order, augmentation)
              progress:bool=False, # show progress bars
-             cbs:list|None=None # extra fastai callbacks
+             cbs:list|None=None, # extra fastai callbacks
+             compute:Compute=None, # device settings (mixed precision, layout); None: `Compute()`, plain fp32
             ) -> nn.Module:
     "Train `model` with the paper's Base method on `data.x_train[labeled_idx]`"
-    p = resolved(profile)
+    p, compute = resolved(profile), compute or Compute()
     idx = labeled_tensor(data, labeled_idx).to(data.x_train.device)
     seed_everything(seed)
     dls = tensor_dls(data.x_train[idx], data.y_train[idx], p.batch_size, train_tfm(data))
-    release(sgd_learner(dls, model, p.lr, p.weight_decay, p.momentum, cbs=cbs, progress=progress).fit(p.epochs))
+    learn = sgd_learner(dls, compute.prepare(model), p.lr, p.weight_decay, p.momentum,
+                        cbs=[*(cbs or []), *compute.callbacks()], progress=progress)
+    release(learn.fit(p.epochs))
     return model.eval()
 
 # %% ../nbs/02_training.ipynb #603da172

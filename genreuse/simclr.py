@@ -33,7 +33,7 @@ def nt_xent(z1:Tensor, # projections of the first views, (N, D)
     n = len(z1)
     z = F.normalize(torch.cat([z1, z2]).float(), dim=1)
     sim = (z @ z.T / temperature).fill_diagonal_(float('-inf'))
-    target = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z.device)
+    target = torch.arange(2 * n, device=z.device).roll(n)  # row k pairs with row k + n, made on the device
     return F.cross_entropy(sim, target)
 
 # %% ../nbs/04b_simclr.ipynb #94e9ae53

@@ -56,7 +56,7 @@ class DALConfig:
     device:str='auto' # torch device: auto, cpu, cuda or cuda:N
     pretrain:str='auto' # missing SimCLR weights: auto pretrains them, never fails
     amp:str='auto' # mixed precision: auto (on for CUDA, off on the CPU), on or off
-    deterministic:bool=True # deterministic CUDA kernels (False: faster, not bit-reproducible on a GPU)
+    deterministic:bool=True # deterministic CUDA kernels; off is faster but not bit-reproducible on a GPU
     compile:bool=False # torch.compile each model before training
 
     def __post_init__(self):

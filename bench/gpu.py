@@ -36,6 +36,8 @@ PAPER = get_profile('cifar10')
 SIZES = dict(full=dict(per_batch=10_000, labels=3000, pool=50_000, ks=(1, 2, 4, 8), steps=60, profile={}),
              quick=dict(per_batch=200, labels=128, pool=2_000, ks=(1, 2), steps=2,
                         profile=dict(width=0.125, simclr=dict(bs=64))))   # --quick checks the code paths, not speed
+QUICK_NOTE = (" `--quick` uses models at width 0.125 and tiny sizes: it checks the code paths, and its numbers say "
+              "nothing about the real grid.")
 OVERRIDES = {}   # the size's profile overrides, set by `main` (and passed to the concurrent workers)
 
 
@@ -194,7 +196,7 @@ def report(device, name, sz, methods, other, strategies, memory, conc, hours, st
     lines = [f"# Device check: {name}", '',
              f"`python bench/gpu.py --device {device}{' --quick' if sz['per_batch'] < 10_000 else ''}`; torch {torch.__version__}; "
              f"synthetic CIFAR-10 of {5 * sz['per_batch']:,} + {sz['per_batch']:,} images; ResNet-18 (`cifar10` profile) at "
-             f"{sz['labels']:,} labels; {wall / 60:.1f} min in all.", '',
+             f"{sz['labels']:,} labels; {wall / 60:.1f} min in all." + QUICK_NOTE * bool(sz['profile']), '',
              '## Seconds per optimizer step, by training method (fp32 vs mixed precision)', '', md_table(mx), '',
              md_table(amp.rename(columns={False: 'fp32', True: 'mixed'})), '',
              '## SimCLR and the future models (per step)', '', md_table(pd.DataFrame(other)), '',

@@ -10,6 +10,7 @@ __all__ = ['configuration_scores', 'top_configurations', 'future_model_table', '
 # %% ../nbs/07a_tables.ipynb #57111082
 import pandas as pd
 from .checks import check_choice, check_columns, check_int
+from .models import FUTURE_MODELS
 from .reusability import CONFIG, EVAL, PERF_COLUMNS, context_columns, qmp, general_reusability
 
 # %% ../nbs/07a_tables.ipynb #fd80f254
@@ -82,7 +83,7 @@ def top_configurations(runs:pd.DataFrame, # one row per DAL run; see `qmp`
 # %% ../nbs/07a_tables.ipynb #f59986a2
 def future_model_table(perf:pd.DataFrame, # one row per (DAL run, eval model, eval training, seed); see `reu_star`
                        configs:pd.DataFrame, # configurations to report, e.g. `top_configurations(...)`
-                       eval_models=('wrn28_2', 'wrn28_10'), # the future models (architectures)
+                       eval_models=FUTURE_MODELS, # the future models (architectures)
                        random_strategy:str="random", # name of the random baseline strategy
                        random_baseline:bool=True, # add the random pools' row at the end
                       )->pd.DataFrame:

@@ -2,10 +2,11 @@
 cost estimate of `genreuse-sweep --dry-run`.
 
 Each cost is the slope between two runs of the real training code (`methods.train_model`, `simclr.create_pretrained`)
-on digits (the fastest of two runs each), one `steps` steps longer than the other, so the fixed cost of a training (building the model, loading the
-data, the pretrained weights) cancels out; trainings run on the profile's final DAL pool (random labels). Self-SL and
-3SL fine-tune weights pretrained here with one SimCLR epoch. Run with `OMP_NUM_THREADS=1 python bench/step_cost.py`
-(about 3 minutes); writes bench/results/step_cost-cpu.csv (columns: profile, arch, training, seconds_per_step).
+on digits (the fastest of two runs each), one at least `--steps` steps and half a second longer than the other, so
+the fixed cost of a training (building the model, moving the data, loading pretrained weights) cancels out; trainings
+run on the profile's final DAL pool (random labels). Self-SL and 3SL fine-tune weights pretrained here with one
+SimCLR epoch. Run with `OMP_NUM_THREADS=1 python bench/step_cost.py` (about 4 minutes on 1 thread); writes
+bench/results/step_cost-cpu.csv (columns: profile, arch, training, seconds_per_step).
 `bench/gpu.py` writes bench/results/step_cost-cuda.csv in the same format.
 """
 import argparse, csv, os, shutil, tempfile, time
@@ -39,12 +40,17 @@ def lengths(p, training, n_labeled, n_train, steps):
     return make(1), make(1 + e), e * per
 
 
-def step_cost(data, arch, training, p, idx, store, steps):
-    "Seconds per step of `training` of `arch` with profile `p` (resolved for `arch`): slope between two lengths"
-    short, long, extra = lengths(p, training, len(idx), data.n_train, steps)
+def step_cost(data, arch, training, p, idx, store, steps, min_s=0.5):
+    """Seconds per step of `training` of `arch` with profile `p` (resolved for `arch`): the slope between two lengths,
+    `steps` apart, doubled (up to 3 times) until the longer run takes `min_s` longer, so timer noise stays small"""
     if training == 'simclr': run = lambda q: create_pretrained(data, q, seed=0, weights_dir=store)
     else: run = lambda q: train_model(arch, data, idx, training, q, seed=0, weights_dir=store, pretrain='never')
-    return max(0., timed(lambda: run(long)) - timed(lambda: run(short))) / extra
+    for _ in range(4):
+        short, long, extra = lengths(p, training, len(idx), data.n_train, steps)
+        dt = timed(lambda: run(long)) - timed(lambda: run(short))
+        if dt >= min_s: break
+        steps *= 2
+    return max(0., dt) / extra
 
 
 def bench(profile, arch, data, steps):

@@ -185,7 +185,7 @@ class _Progress:
         else: print(f"{line} [{mins:.1f} min]", flush=True)
         self.last = line
 
-# %% ../nbs/08_sweep.ipynb #7575cb9e
+# %% ../nbs/08_sweep.ipynb #93e61dcb
 def visible_gpus(gpu_ids=None # GPU ids (list or comma-separated); None: CUDA_VISIBLE_DEVICES's, else all of torch's
                 )->list:
     "The ids of the GPUs the local executor may use, as `CUDA_VISIBLE_DEVICES` values"
@@ -208,7 +208,7 @@ def worker_devices(n_jobs:int, # workers; None: `len(gpus) * jobs_per_gpu` (CPU 
         raise ValueError(f"n_jobs: {n} workers, more than {len(gpus)} GPU(s) x jobs_per_gpu {k}; raise jobs_per_gpu")
     return [str(gpus[i % len(gpus)]) for i in range(n)]
 
-# %% ../nbs/08_sweep.ipynb #398812b1
+# %% ../nbs/08_sweep.ipynb #6eea4ef6
 def local_workers(n_jobs:int=None, # workers; None: one per GPU slot, or one per core for CPU workers
                   jobs_per_gpu:int=None, # workers per GPU; 0: CPU workers; None: from the GPUs, `n_jobs` and `device`
                   gpu_ids=None, # GPUs to use (list or comma-separated); None: `visible_gpus()`
@@ -451,7 +451,7 @@ def run_tasks(tasks:list, # `Task`s to run
     return pd.DataFrame([dict(kind=t.kind, task=t.name, **r, notebook=str(o)) for t,r,o in zip(tasks, res, outs)],
                         columns=COLUMNS)
 
-# %% ../nbs/08_sweep.ipynb #c1a1a2c0
+# %% ../nbs/08_sweep.ipynb #30835bad
 TRAIN_SIZES = {'cifar10': 50000}   # training-set sizes known without the data (CIFAR-10 needs its `data_root`)
 
 def train_steps(profile, # a `Profile` resolved for the architecture (`Profile.for_arch`)
@@ -494,7 +494,7 @@ def sweep_steps(grid:Grid, # the sweep's grid
                    for a, t, n, k in zip(df.arch, df.training, df.n_labeled, df.trainings)]
     return df.groupby(['arch', 'training'], sort=False)[['trainings', 'steps']].sum().reset_index()
 
-# %% ../nbs/08_sweep.ipynb #04fa1c31
+# %% ../nbs/08_sweep.ipynb #7f4d8a5b
 def step_cost_path(device:str='cpu', # 'cpu' or 'cuda'
                    root=None # folder holding bench/; None: `repo_root()`
                   )->Path:
@@ -634,6 +634,7 @@ def sweep(grid='paper', # grid name in `GRIDS` ('paper', 'smoke') or a `Grid`
     check_choice('executor', executor, EXECUTORS)
     check_choice('dataset', dataset, DATASETS)
     status_fn, path_fn, prof, t0 = status_fn or loop_status, path_fn or loop_notebook_path, g.profile or dataset, time.time()
+    if executor == 'local': local_workers(n_jobs, jobs_per_gpu, gpu_ids, (run_params or {}).get('device') or 'auto')
     phase = _Phase(executor, notebooks, status_fn, path_fn, n_jobs,
                    (prof, partition, timeout_min, gpus, cpus_per_task, mem_gb, n_jobs, slurm_extra),
                    Path(out_dir)/f'{dataset}-{prof}'/'slurm', dry_run, progress, jobs_per_gpu, gpu_ids)

@@ -185,7 +185,7 @@ class _Progress:
         else: print(f"{line} [{mins:.1f} min]", flush=True)
         self.last = line
 
-# %% ../nbs/08_sweep.ipynb #93e61dcb
+# %% ../nbs/08_sweep.ipynb #95d514af
 def visible_gpus(gpu_ids=None # GPU ids (list or comma-separated); None: CUDA_VISIBLE_DEVICES's, else all of torch's
                 )->list:
     "The ids of the GPUs the local executor may use, as `CUDA_VISIBLE_DEVICES` values"
@@ -208,7 +208,7 @@ def worker_devices(n_jobs:int, # workers; None: `len(gpus) * jobs_per_gpu` (CPU 
         raise ValueError(f"n_jobs: {n} workers, more than {len(gpus)} GPU(s) x jobs_per_gpu {k}; raise jobs_per_gpu")
     return [str(gpus[i % len(gpus)]) for i in range(n)]
 
-# %% ../nbs/08_sweep.ipynb #6eea4ef6
+# %% ../nbs/08_sweep.ipynb #65cfd86f
 def local_workers(n_jobs:int=None, # workers; None: one per GPU slot, or one per core for CPU workers
                   jobs_per_gpu:int=None, # workers per GPU; 0: CPU workers; None: from the GPUs, `n_jobs` and `device`
                   gpu_ids=None, # GPUs to use (list or comma-separated); None: `visible_gpus()`
@@ -451,7 +451,7 @@ def run_tasks(tasks:list, # `Task`s to run
     return pd.DataFrame([dict(kind=t.kind, task=t.name, **r, notebook=str(o)) for t,r,o in zip(tasks, res, outs)],
                         columns=COLUMNS)
 
-# %% ../nbs/08_sweep.ipynb #30835bad
+# %% ../nbs/08_sweep.ipynb #f897e5b7
 TRAIN_SIZES = {'cifar10': 50000}   # training-set sizes known without the data (CIFAR-10 needs its `data_root`)
 
 def train_steps(profile, # a `Profile` resolved for the architecture (`Profile.for_arch`)
@@ -494,7 +494,7 @@ def sweep_steps(grid:Grid, # the sweep's grid
                    for a, t, n, k in zip(df.arch, df.training, df.n_labeled, df.trainings)]
     return df.groupby(['arch', 'training'], sort=False)[['trainings', 'steps']].sum().reset_index()
 
-# %% ../nbs/08_sweep.ipynb #7f4d8a5b
+# %% ../nbs/08_sweep.ipynb #290ec086
 def step_cost_path(device:str='cpu', # 'cpu' or 'cuda'
                    root=None # folder holding bench/; None: `repo_root()`
                   )->Path:
@@ -518,9 +518,10 @@ def cost_report(steps:pd.DataFrame, # `sweep_steps`
                )->str:
     "The trainings and steps per (arch, training) and, from the step-cost table of `device`, the compute hours"
     path = step_cost_path(device, root)
-    if not path.exists():
-        return f"{steps.to_string(index=False)}\ncost: no step-cost table for {device} ({path}); counts only"
-    est = estimate_hours(steps, pd.read_csv(path), profile)
+    est = estimate_hours(steps, pd.read_csv(path), profile) if path.exists() else None
+    if est is None or est.hours.isna().all():
+        why = f"no step-cost table for {device} ({path})" if est is None else f"no {profile!r} rows in {path}"
+        return f"{steps.to_string(index=False)}\ncost: {why}; counts only"
     fmt = dict(seconds_per_step='{:.4f}'.format, hours='{:.3f}'.format)
     lines = [est.to_string(index=False, formatters=fmt),
              f"cost: {est.hours.sum():.2f} compute hours of training steps on {device}, from {path}"]

@@ -13,7 +13,7 @@ __all__ = ['GRIDS', 'EXECUTORS', 'COLUMNS', 'slurm_task', 'slurm_group', 'SLURM_
            'sweep', 'genreuse_sweep']
 
 # %% ../nbs/08_sweep.ipynb #df4681ea
-import json, os, re, sys, time, multiprocessing as mp
+import json, os, re, signal, sys, time, multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor, FIRST_COMPLETED, wait
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -185,7 +185,7 @@ class _Progress:
         else: print(f"{line} [{mins:.1f} min]", flush=True)
         self.last = line
 
-# %% ../nbs/08_sweep.ipynb #95d514af
+# %% ../nbs/08_sweep.ipynb #9215fe76
 def visible_gpus(gpu_ids=None # GPU ids (list or comma-separated); None: CUDA_VISIBLE_DEVICES's, else all of torch's
                 )->list:
     "The ids of the GPUs the local executor may use, as `CUDA_VISIBLE_DEVICES` values"
@@ -208,7 +208,7 @@ def worker_devices(n_jobs:int, # workers; None: `len(gpus) * jobs_per_gpu` (CPU 
         raise ValueError(f"n_jobs: {n} workers, more than {len(gpus)} GPU(s) x jobs_per_gpu {k}; raise jobs_per_gpu")
     return [str(gpus[i % len(gpus)]) for i in range(n)]
 
-# %% ../nbs/08_sweep.ipynb #65cfd86f
+# %% ../nbs/08_sweep.ipynb #ee87f7d0
 def local_workers(n_jobs:int=None, # workers; None: one per GPU slot, or one per core for CPU workers
                   jobs_per_gpu:int=None, # workers per GPU; 0: CPU workers; None: from the GPUs, `n_jobs` and `device`
                   gpu_ids=None, # GPUs to use (list or comma-separated); None: `visible_gpus()`
@@ -223,8 +223,11 @@ def local_workers(n_jobs:int=None, # workers; None: one per GPU slot, or one per
 
 # %% ../nbs/08_sweep.ipynb #c8142c8a
 def _quiet_worker():
-    "Send a pool worker's stderr (and so its kernels' start-up warnings) to /dev/null; errors come back as results"
+    """Set up a pool worker: its stderr (and so its kernels' start-up warnings) goes to /dev/null, errors come back as
+    results; it ignores USR2, submitit's time-limit signal, which the main process of a Slurm job handles (a forked
+    worker would inherit submitit's handler and requeue the job once more)"""
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+    signal.signal(signal.SIGUSR2, signal.SIG_IGN)
 
 def _run_local(jobs, devices, prog, threads=None):
     """Run `jobs` (kwargs of `run_notebook`) in a process pool, a worker per entry of `devices` (the
@@ -451,7 +454,7 @@ def run_tasks(tasks:list, # `Task`s to run
     return pd.DataFrame([dict(kind=t.kind, task=t.name, **r, notebook=str(o)) for t,r,o in zip(tasks, res, outs)],
                         columns=COLUMNS)
 
-# %% ../nbs/08_sweep.ipynb #f897e5b7
+# %% ../nbs/08_sweep.ipynb #a9c4e7c4
 TRAIN_SIZES = {'cifar10': 50000}   # training-set sizes known without the data (CIFAR-10 needs its `data_root`)
 
 def train_steps(profile, # a `Profile` resolved for the architecture (`Profile.for_arch`)
@@ -494,7 +497,7 @@ def sweep_steps(grid:Grid, # the sweep's grid
                    for a, t, n, k in zip(df.arch, df.training, df.n_labeled, df.trainings)]
     return df.groupby(['arch', 'training'], sort=False)[['trainings', 'steps']].sum().reset_index()
 
-# %% ../nbs/08_sweep.ipynb #290ec086
+# %% ../nbs/08_sweep.ipynb #76cf1575
 def step_cost_path(device:str='cpu', # 'cpu' or 'cuda'
                    root=None # folder holding bench/; None: `repo_root()`
                   )->Path:

@@ -296,6 +296,32 @@ def test_slurm_requeued_task_resumes(slurm_cluster, slurm_urgent, tmp_path, how)
 
 
 @pytest.mark.slurm
+def test_slurm_group_job_requeued_resumes_all_its_notebooks(slurm_cluster, tmp_path, monkeypatch):
+    """A GPU job of jobs_per_gpu=2 (the test cluster has no GPU: the job is planned as holding one, its GPU id '0' comes
+    from the exported environment) runs both notebooks at once on it; after the time-limit signal it is requeued once
+    (its pool workers ignore the signal), both notebooks resume, and each gets its own row"""
+    import genreuse.sweep as sw
+    plan = sw._slurm_calls
+    monkeypatch.setattr(sw, '_slurm_calls', lambda jobs, params, k: plan(jobs, {**params, 'gpus_per_node': 1}, k))
+    monkeypatch.setenv('CUDA_VISIBLE_DEVICES', '0')
+    name, states = f'gr-group-{uuid.uuid4().hex[:8]}', [tmp_path/f'state{i}' for i in range(2)]
+    for d in states: d.mkdir()
+    th = threading.Thread(target=interrupt_after_first_cycle, args=(name, states[0], 'timeout', None), daemon=True)
+    th.start()
+    nb = resumable_notebook(tmp_path/'resumable.ipynb')
+    t = run_tasks([Task('dal', f'r{i}', dict(cycles=3, seconds=4, state=str(d))) for i, d in enumerate(states)], 'slurm',
+                  {'dal': nb}, lambda kind, **p: Path(p['state'])/'out.ipynb', jobs_per_gpu=2,
+                  slurm=dict(timeout_min=5, cpus_per_task=2, mem_gb=1, name=name, slurm_partition=slurm_cluster),
+                  log_dir=tmp_path/'slurm', progress=False)
+    th.join(5)
+    assert list(t.status) == ['done', 'done'], list(t.error)
+    for d in states:
+        assert (d/'starts').read_text().split() == ['0', '1']
+        assert (d/'cycles').read_text().split() == ['0', '1', '2']
+    assert sacct_states(name, '--duplicates') == ['REQUEUED', 'COMPLETED']   # one job, requeued once
+
+
+@pytest.mark.slurm
 def test_slurm_submission_error_is_reported(slurm_cluster, tmp_path):
     t = run_tasks([Task('dal', 'x', dict(mode='ok'))], 'slurm', NOTEBOOKS, lambda kind, **p: tmp_path/'x.ipynb',
                   slurm=dict(timeout_min=1, slurm_partition='no-such-partition'), log_dir=tmp_path/'slurm', progress=False)

@@ -145,6 +145,16 @@ def test_slurm_group_runs_its_notebooks_on_the_jobs_gpu(tmp_path, monkeypatch):
         [('failed', "ValueError: mode: asked to fail ('fail', None, None)"), ('done', '')]
 
 
+def test_pool_workers_ignore_the_time_limit_signal():
+    """In a Slurm group job, submitit's USR2 handler (checkpoint and requeue) belongs to the job's main process; a forked
+    pool worker would inherit it and requeue the job too, so the workers ignore USR2"""
+    import multiprocessing as mp, signal
+    from concurrent.futures import ProcessPoolExecutor
+    from genreuse.sweep import _quiet_worker
+    with ProcessPoolExecutor(1, mp_context=mp.get_context('fork'), initializer=_quiet_worker) as pool:
+        assert pool.submit(signal.getsignal, signal.SIGUSR2).result() == signal.SIG_IGN
+
+
 # ---------------------------------------------------------------- Slurm (real one-node cluster)
 
 SLURM_KW = dict(executor='slurm', timeout_min=5, cpus_per_task=1, mem_gb=1)
@@ -298,8 +308,8 @@ def test_slurm_requeued_task_resumes(slurm_cluster, slurm_urgent, tmp_path, how)
 @pytest.mark.slurm
 def test_slurm_group_job_requeued_resumes_all_its_notebooks(slurm_cluster, tmp_path, monkeypatch):
     """A GPU job of jobs_per_gpu=2 (the test cluster has no GPU: the job is planned as holding one, its GPU id '0' comes
-    from the exported environment) runs both notebooks at once on it; after the time-limit signal it is requeued once
-    (its pool workers ignore the signal), both notebooks resume, and each gets its own row"""
+    from the exported environment) runs both notebooks at once on it; after the time-limit signal it is requeued once,
+    both notebooks resume, and each gets its own row"""
     import genreuse.sweep as sw
     plan = sw._slurm_calls
     monkeypatch.setattr(sw, '_slurm_calls', lambda jobs, params, k: plan(jobs, {**params, 'gpus_per_node': 1}, k))

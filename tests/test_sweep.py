@@ -1,16 +1,18 @@
-"""Sweep tests: the local executor end to end on a fixture notebook, the CLI's bad input, and (marked `slurm`) the
-submitit executor against the real one-node cluster of scripts/slurm-up.sh: completion, failed and cancelled jobs, and
+"""Sweep tests: the local executor end to end on a fixture notebook, the GPU each kernel sees (stand-in GPU ids, no GPU
+needed), the CLI's bad input, the dry run's cost estimate, and (marked `slurm`) the submitit executor against the real
+one-node cluster of scripts/slurm-up.sh: completion, failed and cancelled jobs, jobs without GPUs that see none, and
 jobs requeued after a time-limit signal or a preemption that resume where they stopped."""
-import os, subprocess, sys, threading, time, uuid
+import json, os, subprocess, sys, threading, time, uuid
 from pathlib import Path
 
 import pytest
 
-from genreuse.sweep import Task, genreuse_sweep, get_grid, run_tasks, sweep
+from genreuse.sweep import Task, TaskFailed, genreuse_sweep, get_grid, run_tasks, slurm_group, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT/'tests'/'data'/'sweep_task.ipynb'   # fails for mode 'fail' or a 'broken' strategy; writes markers
 NOTEBOOKS = {'dal': FIXTURE, 'eval': FIXTURE}
+ENV_FIXTURE = ROOT/'tests'/'data'/'env_task.ipynb'   # writes the CUDA_VISIBLE_DEVICES and OMP_NUM_THREADS it sees
 ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONPATH': str(ROOT)}
 
 
@@ -74,11 +76,83 @@ def cli(*args, cwd=ROOT):
 @pytest.mark.parametrize('args,msg', [
     (['--grid', 'huge'], "genreuse-sweep: grid: unknown 'huge'; allowed: paper, smoke"),
     (['--executor', 'dask'], "genreuse-sweep: executor: unknown 'dask'; allowed: local, slurm"),
+    (['--jobs-per-gpu', '-1', '--dry-run'], "genreuse-sweep: jobs_per_gpu: -1 is not allowed; it must be an integer >= 0"),
+    (['--jobs-per-gpu', '0', '--device', 'cuda', '--dry-run'],
+     "genreuse-sweep: jobs_per_gpu: 0 makes CPU workers, which see no GPU, but the runs ask for device 'cuda'"),
 ])
 def test_cli_bad_input(args, msg):
     r = cli(*args)
     assert r.returncode == 2
     assert r.stderr.strip() == msg
+
+
+# ---------------------------------------------------------------- GPUs: what each kernel sees
+
+def env_tasks(tmp_path, n, name='t', **params):
+    return [Task('dal', f'{name}{i}', dict(out=str(tmp_path/f'{name}{i}.json'), **params)) for i in range(n)]
+
+
+def kernel_envs(table):
+    "What the env fixture's kernels saw, in task order"
+    assert list(table.status) == ['done'] * len(table), list(table.error)
+    return [json.loads(Path(nb).with_suffix('.json').read_text()) for nb in table.notebook]
+
+
+def env_path(kind, **p): return Path(p['out']).with_suffix('.ipynb')
+
+
+def test_local_gpu_workers_pin_each_kernel_to_one_gpu(tmp_path):
+    "Stand-in GPUs 3 and 5, two workers each: the first four notebooks are dealt to the GPUs in turn, one thread each"
+    t = run_tasks(env_tasks(tmp_path, 5), notebooks={'dal': ENV_FIXTURE}, path_fn=env_path, gpu_ids='3,5',
+                  jobs_per_gpu=2, progress=False)
+    envs = kernel_envs(t)
+    assert [e['CUDA_VISIBLE_DEVICES'] for e in envs[:4]] == ['3', '5', '3', '5']
+    assert envs[4]['CUDA_VISIBLE_DEVICES'] in ('3', '5')       # the slot that finished first
+    assert {e['OMP_NUM_THREADS'] for e in envs} == {str(max(1, os.cpu_count() // 4))}
+
+
+@pytest.mark.parametrize('kw', [dict(jobs_per_gpu=0), dict(device='cpu')])
+def test_local_cpu_workers_see_no_gpu(tmp_path, monkeypatch, kw):
+    "Where this process sees a GPU, CPU workers (asked for, or for runs on device 'cpu') hide it from their kernels"
+    monkeypatch.setenv('CUDA_VISIBLE_DEVICES', '0')
+    run_kw = {k: v for k, v in kw.items() if k == 'jobs_per_gpu'}
+    t = run_tasks(env_tasks(tmp_path, 2, **{k: v for k, v in kw.items() if k == 'device'}), notebooks={'dal': ENV_FIXTURE},
+                  path_fn=env_path, n_jobs=2, progress=False, **run_kw)
+    assert [e['CUDA_VISIBLE_DEVICES'] for e in kernel_envs(t)] == ['', '']
+
+
+def test_local_default_uses_the_visible_gpus(tmp_path, monkeypatch):
+    "Without jobs_per_gpu, runs with device 'auto' get the GPUs of CUDA_VISIBLE_DEVICES, n_jobs spread over them"
+    monkeypatch.setenv('CUDA_VISIBLE_DEVICES', '1,2')
+    t = run_tasks(env_tasks(tmp_path, 3), notebooks={'dal': ENV_FIXTURE}, path_fn=env_path, n_jobs=3, progress=False)
+    envs = [e['CUDA_VISIBLE_DEVICES'] for e in kernel_envs(t)]
+    assert envs == ['1', '2', '1']
+
+
+def test_slurm_group_runs_its_notebooks_on_the_jobs_gpu(tmp_path, monkeypatch):
+    """What a GPU job with jobs_per_gpu=2 runs (no Slurm needed): both notebooks at once on the job's GPU, threads
+    split; one failed notebook fails the job, and every notebook's result comes back with the error"""
+    monkeypatch.setenv('CUDA_VISIBLE_DEVICES', '6')   # what Slurm sets for a job holding GPU 6
+    jobs = [dict(nb=str(ENV_FIXTURE), out=str(tmp_path/f'{i}.ipynb'), params=dict(out=str(tmp_path/f'{i}.json')),
+                 cwd=str(ROOT)) for i in range(2)]
+    res = slurm_group(jobs, 2, 3)
+    assert [r['status'] for r in res] == ['done', 'done']
+    assert [json.loads((tmp_path/f'{i}.json').read_text()) for i in range(2)] == \
+        [{'CUDA_VISIBLE_DEVICES': '6', 'OMP_NUM_THREADS': '3'}] * 2
+    jobs[0] = dict(nb=str(FIXTURE), out=str(tmp_path/'f.ipynb'), params=dict(mode='fail'), cwd=str(ROOT))
+    with pytest.raises(TaskFailed) as e: slurm_group(jobs, 2, 1)
+    assert [(r['status'], r['error']) for r in json.loads(str(e.value))] == \
+        [('failed', "ValueError: mode: asked to fail ('fail', None, None)"), ('done', '')]
+
+
+def test_pool_workers_ignore_the_time_limit_signal():
+    """In a Slurm group job, submitit's USR2 handler (checkpoint and requeue) belongs to the job's main process; a forked
+    pool worker would inherit it and requeue the job too, so the workers ignore USR2"""
+    import multiprocessing as mp, signal
+    from concurrent.futures import ProcessPoolExecutor
+    from genreuse.sweep import _quiet_worker
+    with ProcessPoolExecutor(1, mp_context=mp.get_context('fork'), initializer=_quiet_worker) as pool:
+        assert pool.submit(signal.getsignal, signal.SIGUSR2).result() == signal.SIG_IGN
 
 
 # ---------------------------------------------------------------- Slurm (real one-node cluster)
@@ -110,6 +184,18 @@ def test_slurm_sweep_completes_and_reports_failures(slurm_cluster, tmp_path):
     logs = tmp_path/'digits-smoke'/'slurm'
     assert list((logs/'dal').glob('*_log.out')) and list((logs/'eval').glob('*_log.out'))
     assert sorted(sacct_states(name)) == ['COMPLETED'] * 4 + ['FAILED']   # a failed notebook fails its Slurm job
+
+
+@pytest.mark.slurm
+def test_slurm_job_without_gpu_sees_none(slurm_cluster, tmp_path, monkeypatch):
+    """A job that asked for no GPU runs its notebook with CUDA_VISIBLE_DEVICES='', even when the environment it starts
+    with names a GPU (here the submitting process's, which sbatch exports; on a GPU node without device cgroups the
+    node's GPUs are visible all the same); its kernel gets the job's CPUs as threads"""
+    monkeypatch.setenv('CUDA_VISIBLE_DEVICES', '0')
+    t = run_tasks(env_tasks(tmp_path, 1), 'slurm', {'dal': ENV_FIXTURE}, env_path,
+                  slurm=dict(timeout_min=5, cpus_per_task=1, mem_gb=1, name=f'gr-env-{uuid.uuid4().hex[:8]}',
+                             slurm_partition=slurm_cluster), log_dir=tmp_path/'slurm', progress=False)
+    assert kernel_envs(t) == [{'CUDA_VISIBLE_DEVICES': '', 'OMP_NUM_THREADS': '1'}]
 
 
 @pytest.mark.slurm
@@ -221,6 +307,32 @@ def test_slurm_requeued_task_resumes(slurm_cluster, slurm_urgent, tmp_path, how)
 
 
 @pytest.mark.slurm
+def test_slurm_group_job_requeued_resumes_all_its_notebooks(slurm_cluster, tmp_path, monkeypatch):
+    """A GPU job of jobs_per_gpu=2 (the test cluster has no GPU: the job is planned as holding one, its GPU id '0' comes
+    from the exported environment) runs both notebooks at once on it; after the time-limit signal it is requeued once,
+    both notebooks resume, and each gets its own row"""
+    import genreuse.sweep as sw
+    plan = sw._slurm_calls
+    monkeypatch.setattr(sw, '_slurm_calls', lambda jobs, params, k: plan(jobs, {**params, 'gpus_per_node': 1}, k))
+    monkeypatch.setenv('CUDA_VISIBLE_DEVICES', '0')
+    name, states = f'gr-group-{uuid.uuid4().hex[:8]}', [tmp_path/f'state{i}' for i in range(2)]
+    for d in states: d.mkdir()
+    th = threading.Thread(target=interrupt_after_first_cycle, args=(name, states[0], 'timeout', None), daemon=True)
+    th.start()
+    nb = resumable_notebook(tmp_path/'resumable.ipynb')
+    t = run_tasks([Task('dal', f'r{i}', dict(cycles=3, seconds=4, state=str(d))) for i, d in enumerate(states)], 'slurm',
+                  {'dal': nb}, lambda kind, **p: Path(p['state'])/'out.ipynb', jobs_per_gpu=2,
+                  slurm=dict(timeout_min=5, cpus_per_task=2, mem_gb=1, name=name, slurm_partition=slurm_cluster),
+                  log_dir=tmp_path/'slurm', progress=False)
+    th.join(5)
+    assert list(t.status) == ['done', 'done'], list(t.error)
+    for d in states:
+        assert (d/'starts').read_text().split() == ['0', '1']
+        assert (d/'cycles').read_text().split() == ['0', '1', '2']
+    assert sacct_states(name, '--duplicates') == ['REQUEUED', 'COMPLETED']   # one job, requeued once
+
+
+@pytest.mark.slurm
 def test_slurm_submission_error_is_reported(slurm_cluster, tmp_path):
     t = run_tasks([Task('dal', 'x', dict(mode='ok'))], 'slurm', NOTEBOOKS, lambda kind, **p: tmp_path/'x.ipynb',
                   slurm=dict(timeout_min=1, slurm_partition='no-such-partition'), log_dir=tmp_path/'slurm', progress=False)
@@ -236,12 +348,26 @@ def test_dry_run_lists_paper_grid(tmp_path, capsys):
     rc = genreuse_sweep(grid='paper', dataset='digits', out_dir=str(tmp_path), dry_run=True)
     out, err = capsys.readouterr()
     assert rc == 0, err
-    lines = out.strip().splitlines()
+    lines, cost = out.split('\n\n', 1)
+    lines = lines.strip().splitlines()
     assert len(lines) == 60 + 60 + 1 and all(l.startswith('missing') for l in lines[:-1])
     assert lines[0].split() == ['missing', 'dal', 'random/resnet6-base', 'seed', '0,1,2']
     assert lines[-1].startswith('future models: chosen after the evaluations')
+    assert cost.startswith('trainings of this sweep (profile digits, 1257 training images, 20 + 4 x 20 labels):')
     rc = genreuse_sweep(grid='paper', dataset='digits', out_dir=str(tmp_path), future_on='all', dry_run=True)
-    lines = capsys.readouterr().out.strip().splitlines()
+    lines = capsys.readouterr().out.split('\n\n')[0].strip().splitlines()
     assert rc == 0 and len(lines) == 60 + 120
     assert lines[-1].endswith('by wrn28_2,wrn28_10 x base')
+    assert not any(tmp_path.iterdir())
+
+
+def test_dry_run_counts_trainings_and_estimates_hours(tmp_path):
+    """The smoke grid on the CPU: 2 DAL runs of 2 trainings each plus 2 evaluations (Random's and Margin's pools) by
+    resnet6/base, 2 Base epochs of one batch each; the hours come from the committed CPU step-cost table"""
+    r = cli('--grid', 'smoke', '--out-dir', str(tmp_path), '--device', 'cpu', '--dry-run')
+    assert r.returncode == 0, r.stderr
+    rows = {tuple(l.split()[:2]): l.split()[2:] for l in r.stdout.splitlines() if l.startswith('resnet6')}
+    assert list(rows) == [('resnet6', 'base')] and rows['resnet6', 'base'][:2] == ['6', '12']
+    cost = str(ROOT/'bench'/'results'/'step_cost-cpu.csv')
+    assert f'compute hours of training steps on cpu, from {cost}' in r.stdout.splitlines()[-1]
     assert not any(tmp_path.iterdir())

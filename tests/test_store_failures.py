@@ -111,9 +111,10 @@ def test_cli_help_lists_every_parameter_with_its_help():
     for cmd, extra in (('genreuse-run', ()), ('genreuse-eval', ('eval_models', 'eval_trainings'))):
         out = subprocess.run([str(BIN/cmd), '--help'], capture_output=True, text=True, env=ENV).stdout
         for p in (*RUN_PARAMS, *extra):
-            line = next((l for l in out.splitlines() if l.strip().startswith(f"--{p.replace('_', '-')} ")), None)
+            flags = [f"--{p.replace('_', '-')} ", f"--no-{p.replace('_', '-')} "]   # booleans are flags, on or off
+            line = next((l for l in out.splitlines() if any(l.strip().startswith(f) for f in flags)), None)
             assert line is not None, f'{cmd} --help lacks --{p}'
-            assert len(line.split(')', 1)[1].strip()) > 3, f'{cmd} --help: --{p} has no help text'
+            assert len(line.strip().split(None, 2)[-1].strip()) > 3, f'{cmd} --help: --{p} has no help text'
 
 
 def test_run_notebook_parameters_are_the_run_fields():

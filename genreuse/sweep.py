@@ -38,7 +38,7 @@ class Grid:
     eval_models: tuple = EVAL_MODELS                             # evaluation architectures (crossed with `eval_trainings`)
     eval_trainings: tuple = TRAININGS                            # evaluation training methods
     future_models: tuple = FUTURE_MODELS                         # future evaluation models (paper Table 2)
-    future_trainings: tuple = ('base',)                          # their training methods
+    future_trainings: tuple = TRAININGS                          # their training methods (paper Table 2: all four)
     future_on: str = 'top'      # 'top': only pools of the top_n configurations by GR and by QMP, plus Random; 'all': every pool
     top_n: int = 5                                               # configurations per ranking for future_on='top'
     profile: str = None                                          # training profile; None: the dataset's name

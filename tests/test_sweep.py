@@ -357,7 +357,7 @@ def test_dry_run_lists_paper_grid(tmp_path, capsys):
     rc = genreuse_sweep(grid='paper', dataset='digits', out_dir=str(tmp_path), future_on='all', dry_run=True)
     lines = capsys.readouterr().out.split('\n\n')[0].strip().splitlines()
     assert rc == 0 and len(lines) == 60 + 120
-    assert lines[-1].endswith('by wrn28_2,wrn28_10 x base')
+    assert lines[-1].endswith('by wrn28_2,wrn28_10 x base,semi,self,3sl')
     assert not any(tmp_path.iterdir())
 
 

@@ -21,7 +21,7 @@ from fastprogress.fastprogress import progress_bar
 
 from . import __version__
 from .checks import check_choice, check_int, check_keys, check_names, check_seeds, resolve_device
-from .data import DATASETS, load_data
+from .data import dataset_names, load_data
 from .models import MODELS, EVAL_MODELS
 from .training import PROFILES, Compute, Profile, get_profile, test_accuracy
 from .strategies import STRATEGIES, query
@@ -60,7 +60,7 @@ class DALConfig:
     compile:bool=False # torch.compile each model before training
 
     def __post_init__(self):
-        for name, allowed in [('dataset', DATASETS), ('strategy', STRATEGIES), ('model', MODELS),
+        for name, allowed in [('dataset', dataset_names(self.dataset)), ('strategy', STRATEGIES), ('model', MODELS),
                               ('training', TRAININGS), ('pretrain', PRETRAIN), ('amp', ('auto', 'on', 'off'))]:
             check_choice(name, getattr(self, name), allowed)
         check_int('seed', self.seed, 0)

@@ -219,10 +219,13 @@ def file_pool(cfg:DALConfig, # gives the dataset, profile, evaluation seed and r
     return key, base
 
 # %% ../nbs/09_pools.ipynb #9a15d40d
-def _check_models(data, eval_models):
-    "Refuse convolutional evaluation models for feature vectors, before any training"
+def _setup(cfg, data, eval_models) -> tuple:
+    "The data of `cfg` on its device and the checked `eval_models`: convolutional ones are refused for feature vectors"
+    eval_models = check_names('eval_models', eval_models, MODELS)
+    data = _load(cfg, data, resolve_device(cfg.device))
     bad = [m for m in eval_models if m != 'mlp'] if data.x_train.ndim == 2 else []
     if bad: raise ValueError(f"eval_models: {bad[0]!r} needs images; {data.name!r} holds feature vectors (N,F), which only 'mlp' trains on")
+    return data, eval_models
 
 def _eval_cycles(cfg, key, eval_models, eval_trainings, data, per_cycle:bool, progress:bool) -> pd.DataFrame:
     "Records of every evaluation model on the final pool of run `key` (`per_cycle`: on the pool of every cycle)"
@@ -254,9 +257,7 @@ def eval_pool(cfg:DALConfig, # the dataset, profile, evaluation seed, results st
               progress:bool=False, # show progress bars
              ) -> pd.DataFrame:
     "Check `pool`, file it with its random baseline in `cfg`'s store and train every evaluation model on both; accuracies and REU*"
-    eval_models = check_names('eval_models', eval_models, MODELS)
-    data = _load(cfg, data, resolve_device(cfg.device))
-    _check_models(data, eval_models)
+    data, eval_models = _setup(cfg, data, eval_models)
     p = read_pool(pool, data.n_train, pool_name)
     keys = file_pool(cfg, p, data.n_train)
     t = pd.concat([_eval_cycles(cfg, k, eval_models, eval_trainings, data, per_cycle, progress) for k in keys], ignore_index=True)
@@ -269,9 +270,7 @@ def run_eval_cycles(cfg:DALConfig, # a finished DAL run (or the key of an import
                     progress:bool=False, # show progress bars
                    ) -> pd.DataFrame:
     "Train every evaluation model on the pool of every cycle of the finished run `cfg`; one row per cycle and model"
-    eval_models = check_names('eval_models', eval_models, MODELS)
-    data = _load(cfg, data, resolve_device(cfg.device))
-    _check_models(data, eval_models)
+    data, eval_models = _setup(cfg, data, eval_models)
     return _eval_cycles(cfg, cfg, eval_models, eval_trainings, data, True, progress)
 
 # %% ../nbs/09_pools.ipynb #89442ff6

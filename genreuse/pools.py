@@ -42,11 +42,18 @@ class Pool:
     def sizes(self) -> list: return list(accumulate(len(c) for c in self.cycles))
 
 # %% ../nbs/09_pools.ipynb #6164a071
+def _plain(x):
+    "`x` with tuples and numpy arrays turned into lists, as JSON would give it"
+    return x.tolist() if isinstance(x, np.ndarray) else [_plain(v) for v in x] if isinstance(x, (list, tuple)) else x
+
 def _json_cycles(obj, src:str) -> tuple:
     "(cycles of (where, value) entries, metadata) of a parsed JSON pool"
     meta = {}
     if isinstance(obj, dict):
         meta = {k: v for k, v in obj.items() if k not in ('labeled', 'cycles')}
+        if 'cycles' in obj and 'labeled' in obj and sorted(map(str, obj['labeled'])) != sorted(
+                str(v) for c in obj['cycles'] if isinstance(c, list) for v in c):
+            raise ValueError(f"pool: {src}: 'labeled' and 'cycles' hold different rows; give one of them")
         obj = obj['cycles'] if 'cycles' in obj else obj.get('labeled')
     if not isinstance(obj, list) or not obj:
         raise ValueError(f'pool: {src}: expected {{"labeled": [...]}}, a non-empty list of row indices or a list of them per cycle')
@@ -69,7 +76,7 @@ def _csv_cycles(path:Path, src:str) -> list:
     cyc = head.index('cycle') if head and 'cycle' in head else None
     cycles = {}
     for line, r in body:
-        c = 0 if cyc is None else r[cyc].strip()
+        c = 0 if cyc is None else r[cyc].strip() if cyc < len(r) else ''
         if cyc is not None and not c.isdigit(): raise ValueError(f"pool: {src} line {line}: cycle {c!r} is not an integer >= 0")
         cycles.setdefault(int(c), []).append((f'line {line}', r[col].strip() if col < len(r) else ''))
     if sorted(cycles) != list(range(len(cycles))):
@@ -91,6 +98,8 @@ def _check_cycles(cycles:list, n_train:int, src:str) -> tuple:
     idx = [[(w, _index(w, v, n_train, src)) for w, v in c] for c in cycles]
     if len(idx) > 1 and all({i for _, i in a} <= {i for _, i in b} for a, b in zip(idx, idx[1:])):
         idx = [idx[0]] + [[(w, i) for w, i in b if i not in {j for _, j in a}] for a, b in zip(idx, idx[1:])]
+    empty = [k for k, c in enumerate(idx) if not c]
+    if empty and len(idx) > 1: raise ValueError(f"pool: {src}: cycle {empty[0]} adds no rows; every cycle must add some")
     seen = {}
     for w, i in (e for c in idx for e in c):
         if i in seen: raise ValueError(f"pool: {src} {w}: index {i} repeats {seen[i]}")
@@ -127,7 +136,7 @@ def read_pool(pool, # a .json or .csv file, or a list of row indices (or of list
             except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"pool: {src} is not valid JSON ({e})") from None
     else:
         src, path = 'the given pool', None
-        entries, meta = _json_cycles(pool.tolist() if isinstance(pool, np.ndarray) else list(pool) if isinstance(pool, tuple) else pool, src)
+        entries, meta = _json_cycles(_plain(pool), src)
     cycles = _check_cycles(entries, n_train, src)
     n = sum(map(len, cycles))
     if n == 0: raise ValueError(f"pool: {src} is empty; expected at least one row index")

@@ -21,7 +21,7 @@ from fastprogress.fastprogress import progress_bar
 
 from . import __version__
 from .checks import check_choice, check_int, check_keys, check_names, check_seeds, resolve_device
-from .data import DATASETS, load_data
+from .data import dataset_names, load_data
 from .models import MODELS, EVAL_MODELS
 from .training import PROFILES, Compute, Profile, get_profile, test_accuracy
 from .strategies import STRATEGIES, query
@@ -60,7 +60,7 @@ class DALConfig:
     compile:bool=False # torch.compile each model before training
 
     def __post_init__(self):
-        for name, allowed in [('dataset', DATASETS), ('strategy', STRATEGIES), ('model', MODELS),
+        for name, allowed in [('dataset', dataset_names(self.dataset)), ('strategy', STRATEGIES), ('model', MODELS),
                               ('training', TRAININGS), ('pretrain', PRETRAIN), ('amp', ('auto', 'on', 'off'))]:
             check_choice(name, getattr(self, name), allowed)
         check_int('seed', self.seed, 0)
@@ -268,10 +268,19 @@ def genreuse_run(**kwargs):
 @delegates_to_config
 def genreuse_eval(eval_models:str=','.join(EVAL_MODELS), # comma-separated evaluation architectures
                   eval_trainings:str=','.join(TRAININGS), # comma-separated evaluation training methods
+                  pool:str=None, # a pool of your own (.json or .csv of training-row indices) to evaluate instead of a DAL run's
+                  pool_name:str=None, # with --pool: strategy[/query_model[/query_training]] it is filed under (default: from the file)
+                  per_cycle:bool=False, # evaluate the pool of every cycle too, for REU* over the learning curve (K more trainings)
                   **kwargs):
-    "Evaluate the final pool of a finished DAL run with every evaluation model and print the accuracies"
+    "Evaluate the final pool of a finished DAL run, or your own pool (--pool), with every evaluation model and print the accuracies"
     def go():
+        from genreuse.pools import eval_pool, run_eval_cycles  # genreuse.pools builds on this module
         cfg, = dal_configs(**kwargs)
-        tbl = run_eval(cfg, eval_models, eval_trainings, progress=True)
-        print(tbl[['eval_model', 'eval_training', 'accuracy']].to_string(index=False))
+        if pool is not None:
+            tbl = eval_pool(cfg, pool, pool_name, eval_models, eval_trainings, per_cycle=per_cycle, progress=True)
+            print(tbl.drop(columns=['pool', 'n_labeled']).to_string(index=False))
+            return print(f"pool {pool}: {tbl.n_labeled.iloc[0]} labels, filed as {tbl.pool.iloc[0]}, seed {cfg.seed}, in {cfg.out_dir}")
+        if pool_name is not None: raise ValueError("pool_name: only used with --pool")
+        tbl = (run_eval_cycles if per_cycle else run_eval)(cfg, eval_models, eval_trainings, progress=True)
+        print(tbl[['cycle', 'n_labeled'] * per_cycle + ['eval_model', 'eval_training', 'accuracy']].to_string(index=False))
     return _cli(go)

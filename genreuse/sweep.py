@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 from fastcore.script import call_parse, store_true
 from .checks import check_choice, check_int, check_keys
-from .data import DATASETS, load_data
+from .data import check_dataset, load_data
 from .loop import RUN_PARAMS, DALConfig, dal_configs, dal_status, eval_status, notebook_path
 from .methods import TRAININGS
 from .models import EVAL_MODELS, FUTURE_MODELS
@@ -636,7 +636,7 @@ def sweep(grid='paper', # grid name in `GRIDS` ('paper', 'smoke') or a `Grid`
     g = get_grid(grid, profile=profile, strategies=strategies, models=models, trainings=trainings, seeds=seeds,
                  future_models=future_models, future_on=future_on)
     check_choice('executor', executor, EXECUTORS)
-    check_choice('dataset', dataset, DATASETS)
+    check_dataset(dataset, fresh_kernels=True)  # the run notebooks' fresh kernels must find it (see genreuse.data)
     status_fn, path_fn, prof, t0 = status_fn or loop_status, path_fn or loop_notebook_path, g.profile or dataset, time.time()
     if executor == 'local': local_workers(n_jobs, jobs_per_gpu, gpu_ids, (run_params or {}).get('device') or 'auto')
     phase = _Phase(executor, notebooks, status_fn, path_fn, n_jobs,

@@ -121,4 +121,5 @@ def test_run_notebook_parameters_are_the_run_fields():
     import papermill as pm
     from genreuse.loop import RUN_PARAMS
     assert list(pm.inspect_notebook(str(ROOT/'nbs'/'run_dal.ipynb'))) == list(RUN_PARAMS)
-    assert sorted(pm.inspect_notebook(str(ROOT/'nbs'/'run_eval.ipynb'))) == sorted([*RUN_PARAMS, 'eval_models', 'eval_trainings'])
+    assert sorted(pm.inspect_notebook(str(ROOT/'nbs'/'run_eval.ipynb'))) == sorted(
+        [*RUN_PARAMS, 'eval_models', 'eval_trainings', 'pool', 'pool_name', 'per_cycle'])

@@ -265,7 +265,7 @@ def eval_pool(cfg:DALConfig, # the dataset, profile, evaluation seed, results st
               per_cycle:bool=False, # also train on the pool of every cycle (REU* over the learning curve)
               progress:bool=False, # show progress bars
              ) -> pd.DataFrame:
-    "Check `pool`, file it with its random baseline in `cfg`'s store and train every evaluation model on both; accuracies and REU*"
+    "Check `pool`, file it beside its random baseline in `cfg`'s store, train every evaluation model on both; REU* per model"
     data, eval_models = _setup(cfg, data, eval_models)
     p = read_pool(pool, data.n_train, pool_name)
     keys = file_pool(cfg, p, data.n_train)

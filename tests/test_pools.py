@@ -133,3 +133,20 @@ def test_run_eval_notebook_scores_a_pool(tmp_path):
     last = [c for c in nb.cells if c.cell_type == 'code'][-1]
     table = next(o for o in last.outputs if o.output_type == 'execute_result')['data']['text/plain']
     assert table.split()[:2] == ['eval_training', 'base'] and 'mlp' in table       # REU* per evaluation model
+
+
+def test_cli_per_cycle_evaluation_of_a_dal_run(tmp_path):
+    run = ['--strategy', 'margin', '--profile', 'smoke', '--init-size', '4', '--query-size', '3', '--cycles', '2',
+           *store_args(tmp_path)]
+    r = subprocess.run([str(BIN/'genreuse-run'), *map(str, run)], capture_output=True, text=True, env=ENV, timeout=300)
+    assert r.returncode == 0, r.stderr
+    r = cli(*run, '--per-cycle', '--eval-models', 'mlp', '--eval-trainings', 'base')
+    assert r.returncode == 0, r.stderr
+    lines = [l.split() for l in r.stdout.splitlines() if l.split()[:1] in (['cycle'], ['0'], ['1'], ['2'])]
+    assert [l[:4] for l in lines] == [['cycle', 'n_labeled', 'eval_model', 'eval_training'], ['0', '4', 'mlp', 'base'],
+                                      ['1', '7', 'mlp', 'base'], ['2', '10', 'mlp', 'base']]
+    cp = load_cycle_perf(tmp_path/'runs')
+    assert cp[['cycle', 'n_labeled']].values.tolist() == [[0, 4], [1, 7], [2, 10]]
+    assert np.allclose(cp.accuracy, [float(l[4]) for l in lines[1:]], atol=1e-4)
+    with pytest.raises(ValueError, match=r"perf: no 'random' row"):    # a margin run alone has no baseline curve
+        reu_star(cp, measure='auc')

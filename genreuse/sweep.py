@@ -606,7 +606,7 @@ def _future_phase(phase, done, g, dataset, prof, out_dir):
 
 # %% ../nbs/08_sweep.ipynb #344175af
 def sweep(grid='paper', # grid name in `GRIDS` ('paper', 'smoke') or a `Grid`
-          dataset:str='digits', # dataset: digits, two_moons or cifar10
+          dataset:str='digits', # dataset: a built-in, a registered name or pkg.module:loader
           profile:str=None, # training profile; None: the grid's, else the dataset's name
           out_dir='runs', # results root
           executor:str='local', # 'local' (process pool) or 'slurm' (submitit)
@@ -652,7 +652,7 @@ def sweep(grid='paper', # grid name in `GRIDS` ('paper', 'smoke') or a `Grid`
 # %% ../nbs/08_sweep.ipynb #1061f297
 @call_parse
 def genreuse_sweep(grid:str='paper', # grid: paper or smoke
-                   dataset:str='digits', # dataset: digits, two_moons or cifar10
+                   dataset:str='digits', # dataset: a built-in, a registered name or pkg.module:loader
                    profile:str=None, # training profile (default: the grid's, else the dataset's name)
                    out_dir:str='runs', # results root
                    executor:str='local', # local (process pool) or slurm (submitit)

@@ -40,7 +40,7 @@ def configuration_scores(runs:pd.DataFrame, # one row per DAL run; see `qmp`
     return pd.concat([out, extra], ignore_index=True) if len(extra) else out
 
 # %% ../nbs/07a_tables.ipynb #8574b7c4
-def _onecontext_columns(df, param):
+def _one_context(df, param):
     "Raise if `df` mixes several datasets or profiles."
     for c in context_columns(df):
         if df[c].nunique(dropna=False) > 1:
@@ -68,7 +68,7 @@ def top_configurations(runs:pd.DataFrame, # one row per DAL run; see `qmp`
     "Paper Table 1: the `n` best DAL configurations by GR and by QMP, with QMP, GR and PERF of `eval_model`."
     check_int('n', n, 1)
     check_columns(perf, PERF_COLUMNS, 'perf')
-    _onecontext_columns(runs, 'runs'); _onecontext_columns(perf, 'perf')
+    _one_context(runs, 'runs'); _one_context(perf, 'perf')
     scores = configuration_scores(runs, perf, random_strategy, gr_models)
     keys = [*context_columns(scores, perf), *CONFIG]
     scores = scores.merge(_eval_perf(perf, eval_model, eval_training, keys), on=keys, how='left')
@@ -90,7 +90,7 @@ def future_model_table(perf:pd.DataFrame, # one row per (DAL run, eval model, ev
     "Paper Table 2: accuracy of future `eval_models` on the pools of `configs`, plus the random baseline."
     check_columns(perf, PERF_COLUMNS, 'perf')
     check_columns(configs, CONFIG, 'configs')
-    _onecontext_columns(perf, 'perf')
+    _one_context(perf, 'perf')
     sel, eval_models = _select_models(perf, eval_models, 'eval_models')
     cols = pd.MultiIndex.from_tuples([(m, t) for m in eval_models for t in pd.unique(sel['eval_training'])
                                       if ((sel['eval_model'] == m) & (sel['eval_training'] == t)).any()], names=EVAL)
@@ -116,7 +116,7 @@ def qmp_gr_correlation(runs:pd.DataFrame, # one row per DAL run; see `qmp`
                       )->float:
     "Correlation (Pearson by default) between QMP and GR over all DAL configurations."
     check_choice('method', method, ('pearson', 'spearman', 'kendall'))
-    _onecontext_columns(runs, 'runs'); _onecontext_columns(perf, 'perf')
+    _one_context(runs, 'runs'); _one_context(perf, 'perf')
     s = configuration_scores(runs, perf, random_strategy, gr_models).dropna(subset=['qmp', 'gr'])
     if not include_random: s = s[s['strategy'] != random_strategy]
     if len(s) < 2: raise ValueError(f"runs: only {len(s)} configuration(s) with both QMP and GR; need at least 2")

@@ -16,7 +16,8 @@ and extrapolates the device-hours of the whole `paper` grid on CIFAR-10 with the
 `{out}/gpu-{device}.md` and the per-step cost table `{out}/step_cost-{cuda|cpu}.csv` (columns profile, arch, training,
 seconds_per_step), which `genreuse-sweep --dry-run` reads.
 """
-import argparse, gc, math, re, resource, tempfile, time
+import argparse, gc, re, resource, tempfile, time
+from dataclasses import astuple
 import multiprocessing as mp
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from genreuse.methods import TRAININGS, train_model
 from genreuse.models import EVAL_MODELS, FUTURE_MODELS
 from genreuse.simclr import build_for, pretrain_simclr
 from genreuse.strategies import STRATEGIES
+from genreuse.sweep import estimate_hours, get_grid, sweep_steps, train_steps
 from genreuse.training import Compute, get_profile
 
 PAPER = get_profile('cifar10')
@@ -58,23 +60,21 @@ def timed(fn, device):
     return time.perf_counter() - t0, r
 
 
-def base_steps(n_labeled, p): return p.epochs * max(1, n_labeled // p.batch_size)
-
-
-def method_profile(steps):
-    "The `cifar10` profile scaled to about `steps` optimizer steps per training method (SimCLR: one short epoch)"
-    return cifar_profile(epochs=max(1, steps // 46), mixmatch=dict(epochs=1, iters=steps), simclr=dict(epochs=1))
+def method_profile(steps, n_labeled):
+    "The `cifar10` profile scaled to about `steps` optimizer steps per training method at `n_labeled` (SimCLR: one short epoch)"
+    per_epoch = max(1, n_labeled // PAPER.batch_size)
+    return cifar_profile(epochs=max(1, steps // per_epoch), mixmatch=dict(epochs=1, iters=steps), simclr=dict(epochs=1))
 
 
 def bench_methods(data, n, compute, steps, weights):
     "Seconds per optimizer step of ResNet-18 with each training method (Self-SL/3SL: after their SimCLR weights exist)"
-    p, idx = method_profile(steps), np.random.default_rng(0).choice(data.n_train, n, replace=False)
+    p, idx = method_profile(steps, n), np.random.default_rng(0).choice(data.n_train, n, replace=False)
     rows = []
     for t in TRAININGS:
         train_model('resnet18', data, idx[:64], t, get_profile(p, epochs=1, mixmatch=dict(iters=1)), weights_dir=weights,
                     compute=compute)   # warm-up; Self-SL/3SL also pretrain (one SimCLR epoch) here, outside the timing
         pr = p.for_arch('resnet18')
-        n_steps = pr.mixmatch.epochs * pr.mixmatch.iters if t in ('semi', '3sl') else base_steps(n, pr)
+        n_steps = train_steps(pr, t, n, data.n_train)
         sec, _ = timed(lambda: train_model('resnet18', data, idx, t, p, weights_dir=weights, compute=compute), compute.device)
         rows.append(dict(arch='resnet18', training=t, amp=compute.amp, steps=n_steps, seconds_per_step=sec / n_steps))
     return rows
@@ -93,8 +93,8 @@ def bench_simclr_and_future(data, compute, steps):
     for arch in FUTURE_MODELS:
         q = cifar_profile(epochs=1)
         sec, _ = timed(lambda: train_model(arch, data, idx, 'base', q, compute=compute), compute.device)
-        rows.append(dict(arch=arch, training='base', amp=compute.amp, steps=base_steps(len(idx), q.for_arch(arch)),
-                         seconds_per_step=sec / base_steps(len(idx), q.for_arch(arch))))
+        n_steps = train_steps(q.for_arch(arch), 'base', len(idx), data.n_train)
+        rows.append(dict(arch=arch, training='base', amp=compute.amp, steps=n_steps, seconds_per_step=sec / n_steps))
     return rows
 
 
@@ -159,26 +159,20 @@ def bench_concurrency(root, device, ks, steps):
     return rows
 
 
-def paper_grid_steps():
-    "Optimizer steps of the whole `paper` grid on CIFAR-10, by kind: ResNet Base-like, MixMatch, SimCLR, WRN Base-like"
-    b, p = PAPER.budget, PAPER
-    sizes = [b.init_size + c * b.query_size for c in range(b.cycles + 1)]
-    cells, seeds, pools = 5 * 3 * 4, 3, 4 * 3 * 4 * 3 + 3   # DAL cells; random pools are shared by all query models
-    base_dal = sum(base_steps(n, p) for n in sizes) * cells * seeds // 2   # half the cells train Base-like (base, self)
-    mm_dal = (b.cycles + 1) * p.mixmatch.epochs * p.mixmatch.iters * cells * seeds // 2
-    n = sizes[-1]
-    base_eval, mm_eval = pools * 3 * 2 * base_steps(n, p), pools * 3 * 2 * p.mixmatch.epochs * p.mixmatch.iters
-    future = 11 * seeds * 2 * (2 * base_steps(n, p) + 2 * p.mixmatch.epochs * p.mixmatch.iters)
-    simclr = (3 + 2) * seeds * p.simclr.epochs * (50_000 // p.simclr.bs)
-    return dict(resnet_base=base_dal + base_eval, resnet_mixmatch=mm_dal + mm_eval, simclr=simclr, wrn=future)
+STAND_IN = {'resnet6': 'resnet18', 'resnet10': 'resnet18', 'wrn28_2': 'wrn28_10'}   # costed as (upper bounds)
 
 
-def grid_hours(per_step, speedup):
-    "Device-hours of the paper grid from seconds per step (ResNet-18 Base, MixMatch, SimCLR; WRN-28-10 Base)"
-    steps = paper_grid_steps()
-    sec = (steps['resnet_base'] * per_step['base'] + steps['resnet_mixmatch'] * per_step['semi']
-           + steps['simclr'] * per_step['simclr'] + steps['wrn'] * per_step['wrn28_10'])
-    return steps, sec / 3600 / speedup
+def grid_hours(costs, speedup):
+    "Trainings, steps and device-hours of the `paper` grid on CIFAR-10 (`sweep.sweep_steps`) at the measured `costs`"
+    steps = sweep_steps(get_grid('paper'), 'cifar10', astuple(PAPER.budget), 50_000)
+    r18 = costs[costs.arch == 'resnet18'].set_index('training').seconds_per_step
+    def cost(arch, training):   # unmeasured methods of an architecture: its Base cost x ResNet-18's ratio to Base
+        own = costs[costs.arch == STAND_IN.get(arch, arch)].set_index('training').seconds_per_step
+        return own[training] if training in own else own['base'] * r18[training] / r18['base']
+    table = steps[['arch', 'training']].assign(profile='cifar10', seconds_per_step=[cost(a, t) for a, t in
+                                                                                   zip(steps.arch, steps.training)])
+    est = estimate_hours(steps, table, 'cifar10')
+    return est, est.hours.sum() / speedup
 
 
 def md_table(df):
@@ -188,7 +182,7 @@ def md_table(df):
                      ['| ' + ' | '.join(fmt(v) for v in r) + ' |' for r in df.itertuples(index=False)])
 
 
-def report(device, name, sz, methods, other, strategies, memory, conc, hours, steps, wall):
+def report(device, name, sz, methods, other, strategies, memory, conc, hours, est, wall):
     "The markdown report"
     mx = pd.DataFrame(methods)
     amp = mx.pivot_table(index='training', columns='amp', values='seconds_per_step').reset_index()
@@ -204,10 +198,11 @@ def report(device, name, sz, methods, other, strategies, memory, conc, hours, st
              '## Memory over a 10-cycle DAL run (ResNet-18, MixMatch, smoke budgets)', '', md_table(pd.DataFrame([memory])), '',
              '## Concurrent trainings on the one device', '', md_table(pd.DataFrame(conc)), '',
              '## The paper grid on CIFAR-10, extrapolated', '',
-             f"Optimizer steps: {', '.join(f'{k} {v:,}' for k, v in steps.items())}. With the fastest settings measured here "
-             f"and k = {best['k']} concurrent trainings ({best['speedup']:.2f}x one): **{hours:,.1f} device-hours**. "
-             "ResNet-6/-10 are costed as ResNet-18 and WRN-28-2 as WRN-28-10 (upper bounds); query and evaluation "
-             "time is not included (see the strategy table)."]
+             md_table(est), '',
+             f"With the fastest settings measured here and k = {best['k']} concurrent trainings ({best['speedup']:.2f}x "
+             f"one): **{hours:,.1f} device-hours**. ResNet-6/-10 are costed as ResNet-18 and WRN-28-2 as WRN-28-10 "
+             "(upper bounds), methods not measured on a WRN as its Base step times ResNet-18's ratio to Base; query "
+             "and evaluation time is not included (see the strategy table)."]
     return '\n'.join(lines) + '\n'
 
 
@@ -236,12 +231,10 @@ def main(device='auto', quick=False, out='bench/results'):
         memory = bench_memory(root, device, Path(tmp)/'runs')
         conc = bench_concurrency(root, device, sz['ks'], sz['steps'])
     costs = step_costs(methods, other)
-    per_step = {t: costs.query("arch == 'resnet18' and training == @t").seconds_per_step.iloc[0] for t in ('base', 'semi', 'simclr')}
-    per_step['wrn28_10'] = costs.query("arch == 'wrn28_10'").seconds_per_step.iloc[0]
-    steps, hours = grid_hours(per_step, max(r['speedup'] for r in conc))
+    est, hours = grid_hours(costs, max(r['speedup'] for r in conc))
     out.mkdir(parents=True, exist_ok=True)
     tag = re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')
-    text = report(device, name, sz, methods, other, strategies, memory, conc, hours, steps, time.time() - t_start)
+    text = report(device, name, sz, methods, other, strategies, memory, conc, hours, est, time.time() - t_start)
     (out/f'gpu-{tag}.md').write_text(text)
     costs.to_csv(out/f"step_cost-{'cuda' if device.startswith('cuda') else 'cpu-cifar10'}.csv", index=False)
     print(text)

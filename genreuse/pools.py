@@ -290,9 +290,6 @@ def load_cycle_perf(out_dir='runs', # root of the results store
     for r in store.load_runs(out_dir).to_dict('records'):
         key = SimpleNamespace(dataset=r['dataset'], profile=r['profile'], strategy=r['strategy'], model=r['query_model'],
                               training=r['query_training'], seed=r['seed'])
-        for c, pool in enumerate(cycle_pools(out_dir, key)):
-            for f in sorted(store.pool_dir(out_dir, key, store.pool_hash(pool)).glob(f"*-seed{key.seed}.json")):
-                e = store.read_json(f, required=['eval_model', 'eval_training', 'accuracy'])
-                rows.append({k: r[k] for k in store.KEYS} | {'cycle': c, 'n_labeled': len(pool)} |
-                            {k: e[k] for k in ('eval_model', 'eval_training', 'accuracy')})
-    return pd.DataFrame(rows, columns=[*store.KEYS, 'cycle', 'n_labeled', 'eval_model', 'eval_training', 'accuracy'])
+        rows += [{k: r[k] for k in store.KEYS} | {'cycle': c, 'n_labeled': len(pool)} | e
+                 for c, pool in enumerate(cycle_pools(out_dir, key)) for e in store.pool_evals(out_dir, r, store.pool_hash(pool))]
+    return pd.DataFrame(rows, columns=[*store.KEYS, 'cycle', 'n_labeled', *store.EVAL_KEYS])

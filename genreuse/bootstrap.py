@@ -13,28 +13,38 @@ import pandas as pd
 from .checks import check_columns, check_int
 
 # %% ../nbs/06a_bootstrap.ipynb #4d86c016
-def resample_units(table:pd.DataFrame, # rows of a results table
+def _units(tables, unit):
+    "The units of all `tables`, in order of first appearance"
+    return list(dict.fromkeys(u for t in tables for u in t[unit]))
+
+def resample_units(table, # a results table, or a tuple of tables that share the `unit`
                    unit:str, # column of the repeated unit (e.g. 'seed')
                    rng:np.random.Generator, # the resampler
-                  )->pd.DataFrame:
-    "`table` with its units drawn with replacement; the k-th drawn unit is relabelled k"
-    units = pd.unique(table[unit])
+                  ):
+    "`table` (each of a tuple, with the same draws) with its units drawn with replacement; the k-th drawn unit is relabelled k"
+    tables = table if isinstance(table, tuple) else (table,)
+    units = _units(tables, unit)
     drawn = rng.integers(0, len(units), len(units))
-    groups = {u: g for u, g in table.groupby(unit, sort=False)}
-    return pd.concat([groups[units[d]].assign(**{unit: k}) for k, d in enumerate(drawn)], ignore_index=True)
+    out = []
+    for t in tables:
+        groups = {u: g for u, g in t.groupby(unit, sort=False)}
+        parts = [groups[units[d]].assign(**{unit: k}) for k, d in enumerate(drawn) if units[d] in groups]
+        out.append(pd.concat(parts, ignore_index=True) if parts else t.iloc[:0])
+    return tuple(out) if isinstance(table, tuple) else out[0]
 
-def bootstrap_ci(table:pd.DataFrame, # rows of a results table (runs, perf, ...) with a `unit` column
-                 statistic, # function of a table -> a number or a `pd.Series` of numbers
+def bootstrap_ci(table, # a results table (runs, perf, ...) with a `unit` column, or a tuple of them redrawn together
+                 statistic, # function of a table (of the tuple of tables) -> a number or a `pd.Series` of numbers
                  unit:str='seed', # the repeated unit that is redrawn
                  n_boot:int=2000, # bootstrap replicates
                  level:float=0.95, # coverage of the percentile interval
                  seed:int=0, # seed of the resampler
                 )->pd.DataFrame:
     "Paired percentile-bootstrap interval of `statistic(table)`: columns `estimate`, `low`, `high` (one row per entry)"
-    check_columns(table, [unit], 'table')
+    for t in (table if isinstance(table, tuple) else (table,)): check_columns(t, [unit], 'table')
     check_int('n_boot', n_boot, 1)
     if not 0 < level < 1: raise ValueError(f"level: {level!r} is not allowed; it must lie strictly between 0 and 1")
-    if table[unit].nunique() < 2: raise ValueError(f"table: needs at least 2 values of {unit!r} to bootstrap")
+    if len(_units(table if isinstance(table, tuple) else (table,), unit)) < 2:
+        raise ValueError(f"table: needs at least 2 values of {unit!r} to bootstrap")
     est = pd.Series(statistic(table), dtype=float)
     rng = np.random.default_rng(seed)
     reps = pd.DataFrame([pd.Series(statistic(resample_units(table, unit, rng)), dtype=float) for _ in range(n_boot)])

@@ -98,7 +98,7 @@ def build_for(arch:str, # architecture, a key of `models.MODELS`
     return build_model(arch, data.in_channels, data.num_classes, width, **kw).to(data.x_train.device)
 
 # %% ../nbs/04b_simclr.ipynb #950a45f7
-SIMCLR_VERSION = 2 # bump when the pretraining procedure or the key changes, so old store entries are not reused
+SIMCLR_VERSION = 3 # bump when the pretraining procedure or the key changes, so old store entries are not reused
 
 def simclr_config(dataset:str, # dataset name, e.g. `data.name`
                   profile:Profile, # profile resolved for the architecture: its `arch`, `width`, `simclr` and `momentum`

@@ -11,7 +11,7 @@ __all__ = ['configuration_scores', 'top_configurations', 'future_model_table', '
 import pandas as pd
 from .checks import check_choice, check_columns, check_int
 from .models import FUTURE_MODELS
-from .reusability import CONFIG, EVAL, PERF_COLUMNS, context_columns, qmp, general_reusability
+from .reusability import CONFIG, EVAL, PERF_COLUMNS, context_columns, qmp, general_reusability, mbar_perf
 
 # %% ../nbs/07a_tables.ipynb #fd80f254
 def _select_models(perf, models, param):
@@ -27,12 +27,11 @@ def _select_models(perf, models, param):
 def configuration_scores(runs:pd.DataFrame, # one row per DAL run; see `qmp`
                          perf:pd.DataFrame, # one row per (DAL run, eval model, eval training, seed); see `reu_star`
                          random_strategy:str="random", # name of the random baseline strategy
-                         gr_models=None, # eval models averaged in GR (𝓜̄); None: all in `perf`
+                         gr_models=None, # eval architectures averaged in GR (𝓜̄); None: the paper's, refusing others (`reusability.mbar_perf`); 'all'
                         )->pd.DataFrame:
     "QMP and GR (mean and std over seeds) per DAL configuration, side by side."
     check_columns(perf, PERF_COLUMNS, 'perf')
-    if gr_models is not None: perf, _ = _select_models(perf, gr_models, 'gr_models')
-    q, g = qmp(runs), general_reusability(perf, random_strategy)
+    q, g = qmp(runs), general_reusability(mbar_perf(perf, gr_models, 'gr_models'), random_strategy, models='all')
     keys = [*context_columns(q, g), *CONFIG]
     out = q.merge(g, on=keys, how='left')
     extra = g.merge(q[keys], on=keys, how='left', indicator=True)
@@ -63,7 +62,7 @@ def top_configurations(runs:pd.DataFrame, # one row per DAL run; see `qmp`
                        eval_training:str="3sl", # its training method (paper: 3SL)
                        random_strategy:str="random", # name of the random baseline strategy
                        include_random:bool=False, # also rank the random strategy's configurations
-                       gr_models=None, # eval models averaged in GR (𝓜̄); None: all in `perf`
+                       gr_models=None, # eval architectures averaged in GR (𝓜̄); None: the paper's, refusing others (`reusability.mbar_perf`); 'all'
                       )->pd.DataFrame:
     "Paper Table 1: the `n` best DAL configurations by GR and by QMP, with QMP, GR and PERF of `eval_model`."
     check_int('n', n, 1)
@@ -112,7 +111,7 @@ def qmp_gr_correlation(runs:pd.DataFrame, # one row per DAL run; see `qmp`
                        method:str="pearson", # 'pearson', 'spearman' or 'kendall'
                        random_strategy:str="random", # name of the random baseline strategy
                        include_random:bool=True, # keep the random strategy's configurations (GR 0)
-                       gr_models=None, # eval models averaged in GR (𝓜̄); None: all in `perf`
+                       gr_models=None, # eval architectures averaged in GR (𝓜̄); None: the paper's, refusing others (`reusability.mbar_perf`); 'all'
                       )->float:
     "Correlation (Pearson by default) between QMP and GR over all DAL configurations."
     check_choice('method', method, ('pearson', 'spearman', 'kendall'))

@@ -8,7 +8,7 @@ Docs: https://genreuse.github.io/genreuse/training.html.md"""
 __all__ = ['PROFILES', 'MixMatchParams', 'SimCLRParams', 'DALBudget', 'Profile', 'get_profile', 'seed_everything', 'index_stream',
            'TensorDL', 'tensor_dls', 'LeanLearner', 'LeanScheduler', 'sgd_learner', 'Compute', 'Autocast',
            'ChannelsLastBatches', 'labeled_tensor', 'train_tfm', 'resolved', 'release', 'fit_base', 'embed', 'predict',
-           'test_accuracy']
+           'test_accuracy', 'val_accuracy']
 
 # %% ../nbs/02_training.ipynb #ff01e4f8
 import os, random, math
@@ -111,13 +111,13 @@ def _with(overrides, **per_arch):
     "`overrides` with extra fields merged in per architecture"
     return {a: {**overrides.get(a, {}), **per_arch.get(a, {})} for a in {*overrides, *per_arch}}
 
-_DIGITS_ARCH = _with(_WD, resnet6={'width': 1.0}, wrn28_2={'width': 0.25}, wrn28_10={'width': 0.125})
+_DIGITS_ARCH = _with(_WD, resnet6={'width': 1.0}, wrn28_2={'width': 0.5}, wrn28_10={'width': 0.125})
 
 PROFILES = {
     'cifar10': Profile('cifar10', epochs=200, lr=0.01, weight_decay=5e-4, arch_overrides=_WD),
-    'digits': Profile('digits', epochs=40, lr=0.1, weight_decay=5e-4, width=0.125, arch_overrides=_DIGITS_ARCH,
-                      mixmatch=MixMatchParams(epochs=4, iters=10, rampup_epochs=1., lambda_u=10., unlabeled_bs=32),
-                      simclr=SimCLRParams(epochs=30, lr=0.1), budget=DALBudget(20, 20, 4)),
+    'digits': Profile('digits', epochs=300, lr=0.1, weight_decay=5e-4, width=0.125, arch_overrides=_DIGITS_ARCH,
+                      mixmatch=MixMatchParams(epochs=50, iters=10, rampup_epochs=12.5, lambda_u=10., unlabeled_bs=32),
+                      simclr=SimCLRParams(epochs=60, lr=0.1), budget=DALBudget(20, 20, 4)),
     'two_moons': Profile('two_moons', epochs=40, lr=0.1, weight_decay=5e-4, width=1.0,
                          mixmatch=MixMatchParams(epochs=10, iters=10, rampup_epochs=2.5),
                          simclr=SimCLRParams(epochs=20, lr=0.1), budget=DALBudget(4, 1, 4)),
@@ -432,3 +432,12 @@ def test_accuracy(model:nn.Module, # trained model
     return (probs.argmax(1) == data.y_test.cpu()).float().mean().item() * 100
 
 test_accuracy.__test__ = False  # not a pytest test, despite its name
+
+def val_accuracy(model:nn.Module, # trained model
+                 data, # `DALData` with a validation split (`x_val`, `y_val`)
+                 bs:int=512 # batch size
+                ) -> float:
+    "Accuracy in percent on `data.x_val`, the split that budgets and hyperparameters are tuned on"
+    if data.x_val is None: raise ValueError(f"data: dataset {data.name!r} has no validation split (x_val); tune on one that has")
+    probs, _ = predict(model, data, data.x_val, bs)
+    return (probs.argmax(1) == data.y_val.cpu()).float().mean().item() * 100

@@ -35,7 +35,7 @@ def imported(tmp_path_factory):
     "Three pools of another library (per cycle: 6 + 2 x 4 rows), imported through the CLI with two evaluation models"
     tmp = tmp_path_factory.mktemp('pools')
     rng = np.random.default_rng(1)
-    rows = rng.permutation(1257)
+    rows = rng.permutation(1007)
     pools = {'lib_margin': rows[:14], 'lib_entropy': rows[20:34], 'lib_badge': rows[40:54]}
     outs = {}
     for i, (name, p) in enumerate(pools.items()):
@@ -60,7 +60,7 @@ def test_cli_scores_imported_pools(imported):
     assert runs.set_index('strategy').accuracy.loc[['lib_margin', 'lib_entropy']].tolist() == [70.0, 71.0]
     base = runs[runs.strategy == 'random'].iloc[0]
     key = SimpleNamespace(dataset='digits', profile='smoke', strategy='random', model='logreg', training='sklearn', seed=0)
-    assert cycle_pools(tmp/'runs', key)[-1] == [i for c in random_baseline(1257, [6, 10, 14], 0) for i in c]
+    assert cycle_pools(tmp/'runs', key)[-1] == [i for c in random_baseline(1007, [6, 10, 14], 0) for i in c]
     assert base.n_labeled == 14
 
 
@@ -72,11 +72,11 @@ def test_imported_pools_in_the_metrics_and_tables(imported):
     rand = perf[perf.strategy == 'random'].set_index('eval_model').accuracy
     mine = r[r.strategy == 'lib_margin'].set_index('eval_model')
     assert np.allclose(mine.reu_star, mine.accuracy - rand.loc[mine.index])                 # REU* against the baseline
-    gr = general_reusability(perf).set_index('strategy')
+    gr = general_reusability(perf, models='all').set_index('strategy')
     assert np.isclose(gr.loc['lib_margin', 'gr'], mine.reu_star.mean())
     pm = penalty_matrix(r, 'strategy', 'reu_star')
     assert sorted(pm.columns) == ['lib_badge', 'lib_entropy', 'lib_margin', 'random']
-    top = top_configurations(runs, perf, n=2, eval_model='resnet6', eval_training='base')
+    top = top_configurations(runs, perf, n=2, eval_model='resnet6', eval_training='base', gr_models='all')
     assert list(top.ranking) == ['gr', 'gr', 'qmp', 'qmp']
     assert list(top[top.ranking == 'qmp'].strategy) == ['lib_entropy', 'lib_margin']      # QMP from the files (71, 70)
     t2 = future_model_table(perf, top, eval_models=['mlp'])
@@ -98,13 +98,13 @@ def test_reu_star_over_the_learning_curve_by_hand(imported):
     printed = outs['lib_margin'].stdout.splitlines()
     row = next(l.split() for l in printed if l.split()[:1] == ['resnet6'])
     assert np.isclose(float(row[-1]), ra.loc[('lib_margin', 'resnet6'), 'reu_star'], atol=1e-3)
-    ga = general_reusability(cp, measure='auc', weights={'mlp': 3, 'resnet6': 1}).set_index('strategy')
+    ga = general_reusability(cp, measure='auc', weights={'mlp': 3, 'resnet6': 1}, models='all').set_index('strategy')
     rm = ra.loc['lib_margin', 'reu_star']
     assert np.isclose(ga.loc['lib_margin', 'gr'], 0.75 * rm['mlp'] + 0.25 * rm['resnet6'])
 
 
 @pytest.mark.parametrize('content,name,message', [
-    ('index\n3\n5\n99999\n', 'bad.csv', "pool: {f} line 4: index 99999 is out of range; the training pool has 1257 rows (0..1256)"),
+    ('index\n3\n5\n99999\n', 'bad.csv', "pool: {f} line 4: index 99999 is out of range; the training pool has 1007 rows (0..1006)"),
     ('index\n3\nthree\n', 'bad.csv', "pool: {f} line 3: 'three' is not a row index; indices are integers >= 0"),
     ('[3, 5, 3]', 'bad.json', "pool: {f} entry 3: index 3 repeats entry 1"),
     ('{"labeled": [3, 5], "size": 3}', 'bad.json', "pool: {f} states size 3 but holds 2 row indices"),

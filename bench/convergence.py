@@ -1,0 +1,184 @@
+"""Is every model of the digits grid trained to convergence? The check of issue 13, §1.
+
+For every (architecture, training method) pair — the query/evaluation ResNets and the future WRNs alike — and for the
+smallest and the largest labeled pool of the profile's DAL budget (20 and 100 labels for `digits`), train on a random
+pool with the profile's budget and with `--factor` (4) times that budget, 3 seeds, and compare the mean accuracy on
+digits' validation split (`DALData.x_val`: 250 training images that are never queried or trained on; the test split is
+not touched). "4× the budget" scales every length of the method at once: Base epochs, MixMatch epochs and its
+ramp-up, SimCLR pretraining epochs. A pair is converged at a pool size when the 4× budget gains at most `--tol` (1.5)
+points.
+
+Each training is one row of bench/results/convergence.csv, written as soon as it ends, so an interrupted check resumes
+and a changed budget retrains only the rows it changes. The report bench/results/convergence.md has a row per pair and
+pool size (budget, accuracy, 4×-budget accuracy, gap, seconds per training), the check of issue 13 §2 (future models at
+least as accurate as the query models they succeed, Base on the final pool size) and the parameter counts.
+SimCLR pretraining runs first, one task per (architecture, budget, seed), then the trainings, in `--jobs` processes of
+one thread each. `python bench/convergence.py` (about 1.5 hours on 2 cores); `--archs`/`--trainings` narrow it.
+"""
+import argparse, csv, os, time
+from multiprocessing import get_context
+from pathlib import Path
+import numpy as np, pandas as pd, torch
+from genreuse.data import load_data
+from genreuse.methods import TRAININGS, train_model
+from genreuse.models import EVAL_MODELS, FUTURE_MODELS, build_model, num_params
+from genreuse.simclr import create_pretrained
+from genreuse.training import get_profile, val_accuracy
+
+RESULTS = Path(__file__).parent/'results'
+COLS = ['profile', 'arch', 'training', 'labels', 'seed', 'factor', 'budget', 'val_accuracy', 'seconds']
+SUCCESSORS = {'wrn28_10': 'resnet18', 'wrn28_2': 'resnet10'}   # §2: future model -> query model it must match
+PAPER_PARAMS = {'resnet6': None, 'resnet10': 4.9e6, 'resnet18': 11.2e6, 'wrn28_2': 1.5e6, 'wrn28_10': 36.5e6}
+
+
+def scaled(profile, arch, factor):
+    "The profile resolved for `arch` with every training length (Base, MixMatch and its ramp-up, SimCLR) times `factor`"
+    p = get_profile(profile).for_arch(arch)
+    mm, sc = p.mixmatch, p.simclr
+    return get_profile(p, epochs=p.epochs * factor, simclr={'epochs': sc.epochs * factor},
+                       mixmatch={'epochs': mm.epochs * factor, 'rampup_epochs': mm.rampup_epochs * factor})
+
+
+def budget(p, training):
+    "The budget of `training` under resolved profile `p`, in words"
+    base, mm, sc = f"{p.epochs} ep", f"{p.mixmatch.epochs}x{p.mixmatch.iters} it", f"{p.simclr.epochs} SimCLR ep"
+    return dict(base=base, semi=mm, self=f"{sc} + {base}", **{'3sl': f"{sc} + {mm}"})[training]
+
+
+def pool(n_train, labels, seed):
+    "The random pool of `labels` rows for `seed`, shared by both budgets"
+    return np.random.default_rng(10_000 + seed).choice(n_train, labels, replace=False)
+
+
+def _init_worker():
+    torch.set_num_threads(1)
+
+
+def _pretrain(task):
+    profile, arch, factor, seed, weights = task
+    data = load_data('digits')
+    t = time.perf_counter()
+    create_pretrained(data, scaled(profile, arch, factor), seed=seed, weights_dir=weights)
+    return task, time.perf_counter() - t
+
+
+def _train(task):
+    profile, arch, training, labels, seed, factor, weights = task
+    data = load_data('digits')
+    p = scaled(profile, arch, factor)
+    t = time.perf_counter()
+    m = train_model(arch, data, pool(data.n_train, labels, seed), training, p, seed=seed, weights_dir=weights,
+                    pretrain='never')
+    secs = time.perf_counter() - t
+    return dict(profile=profile, arch=arch, training=training, labels=labels, seed=seed, factor=factor,
+                budget=budget(p, training), val_accuracy=round(val_accuracy(m, data), 2), seconds=round(secs, 2))
+
+
+def done_rows(path):
+    "Rows already measured (a budget that changed since gives new rows)"
+    return pd.read_csv(path) if path.exists() else pd.DataFrame(columns=COLS)
+
+
+def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path):
+    "Run the trainings not yet in `path`, appending a row per training as it ends"
+    have = done_rows(path)
+    key = lambda r: (r['arch'], r['training'], int(r['labels']), int(r['seed']), int(r['factor']), r['budget'])
+    seen = {key(r) for r in have.to_dict('records')}
+    todo = [(profile, a, t, n, s, f, weights) for a in archs for t in trainings for n in sizes for s in seeds
+            for f in (1, factor) if (a, t, n, s, f, budget(scaled(profile, a, f), t)) not in seen]
+    pre = sorted({(profile, a, f, s, weights) for _, a, t, _, s, f, _ in todo if t in ('self', '3sl')})
+    todo.sort(key=lambda x: -x[5] * (3 if x[1].startswith('wrn') else 1))   # long ones first: less idle tail
+    print(f"{len(todo)} trainings to run ({len(seen)} already measured), {len(pre)} SimCLR pretrainings", flush=True)
+    new = not path.exists()
+    with get_context('spawn').Pool(jobs, initializer=_init_worker) as ex, open(path, 'a', newline='') as f:
+        w = csv.DictWriter(f, COLS)
+        if new: w.writeheader()
+        for i, (task, secs) in enumerate(ex.imap_unordered(_pretrain, pre)):
+            print(f"pretrained {i + 1}/{len(pre)} {task[1]} x{task[2]} seed {task[3]}: {secs:.0f} s", flush=True)
+        for i, row in enumerate(ex.imap_unordered(_train, todo)):
+            w.writerow({**row, 'profile': profile}); f.flush()
+            print(f"{i + 1}/{len(todo)} {row['arch']} {row['training']} {row['labels']} labels seed {row['seed']} "
+                  f"x{row['factor']}: {row['val_accuracy']} % in {row['seconds']} s", flush=True)
+
+
+def report(profile, archs, trainings, sizes, seeds, factor, tol, path):
+    "The markdown report of the rows of the profile's current budgets"
+    rows = done_rows(path)
+    cur = [dict(arch=a, training=t, factor=f, budget=budget(scaled(profile, a, f), t)) for a in archs for t in trainings
+           for f in (1, factor)]
+    rows = rows.merge(pd.DataFrame(cur), on=['arch', 'training', 'factor', 'budget'])
+    rows = rows[rows.labels.isin(sizes) & rows.seed.isin(seeds) & (rows.profile == profile)]
+    g = rows.groupby(['arch', 'training', 'labels', 'factor']).agg(acc=('val_accuracy', 'mean'), n=('seed', 'nunique'),
+                                                                   secs=('seconds', 'mean'), budget=('budget', 'first'))
+    one, big = g.xs(1, level='factor'), g.xs(factor, level='factor')
+    t = one[['budget', 'acc', 'n', 'secs']].reset_index().merge(big[['acc', 'n']].reset_index(), how='outer',
+                                                               on=['arch', 'training', 'labels'], suffixes=('', '_big'))
+    t['gap'] = t.acc_big - t.acc
+    t['converged'] = np.where((t.n == len(seeds)) & (t.n_big == len(seeds)), np.where(t.gap <= tol, 'yes', 'NO'), 'incomplete')
+    order = {a: i for i, a in enumerate(archs)}, {m: i for i, m in enumerate(trainings)}
+    t = t.sort_values(['arch', 'training', 'labels'], key=lambda c: c.map(order[0] if c.name == 'arch' else order[1]) if c.name != 'labels' else c)
+    lines = [f"# Convergence of the `{profile}` profile on the validation split", "",
+             f"torch {torch.__version__}, CPU, one thread per training. Validation accuracy (%) on digits' 250 validation "
+             f"images, mean over seeds {', '.join(map(str, seeds))}; each seed draws one random pool, trained with the "
+             f"profile's budget and with {factor}× it (every length: Base epochs, MixMatch epochs and ramp-up, SimCLR "
+             f"epochs). Converged: the {factor}× budget gains at most {tol} points. Pools of ≤ 127 labels are one "
+             f"batch of 64 per epoch, so Base epochs are SGD steps. Seconds: one training with the profile's budget "
+             f"(Self-SL/3SL without the SimCLR pretraining, which is done once per architecture and seed).", "",
+             f"| arch | training | labels | budget | accuracy | {factor}× accuracy | gap | converged | s / training |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in t.itertuples():
+        lines.append(f"| {r.arch} | {r.training} | {r.labels} | {r.budget} | {r.acc:.1f} | {r.acc_big:.1f} | "
+                     f"{r.gap:+.1f} | {r.converged} | {r.secs:.1f} |")
+    n_ok = (t.converged == 'yes').sum()
+    lines += ["", f"**{n_ok} of {len(t)}** (pair, pool size) rows converged."]
+    lines += future_check(t, sizes, archs), *[params(profile, archs)]
+    return '\n'.join(lines) + '\n'
+
+
+def future_check(t, sizes, archs):
+    "§2: a future model, Base on random pools of the final size, at least as accurate as the model it succeeds"
+    last = t[(t.training == 'base') & (t.labels == max(sizes))].set_index('arch').acc
+    out = ["", f"## Future models vs the query models (Base, {max(sizes)} random labels, validation accuracy)", "",
+           "| future model | accuracy | query model | accuracy | at least as accurate |", "|---|---|---|---|---|"]
+    for fut, old in SUCCESSORS.items():
+        if fut in last and old in last:
+            out.append(f"| {fut} | {last[fut]:.1f} | {old} | {last[old]:.1f} | {'yes' if last[fut] >= last[old] else 'NO'} |")
+    return '\n'.join(out)
+
+
+def params(profile, archs):
+    "Parameter counts of the profile's models (1-channel 8×8 digits) beside the paper's (CIFAR-10)"
+    out = ["", "## Parameter counts", "", "| arch | width | parameters (digits) | paper (CIFAR-10, width 1) |", "|---|---|---|---|"]
+    for a in archs:
+        p = get_profile(profile).for_arch(a)
+        paper = PAPER_PARAMS.get(a)
+        out.append(f"| {a} | {p.width:g} | {num_params(build_model(a, 1, 10, p.width)):,} | "
+                   f"{'—' if paper is None else f'{paper / 1e6:.1f} M'} |")
+    return '\n'.join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--profile', default='digits')
+    ap.add_argument('--archs', nargs='+', default=[*EVAL_MODELS, *FUTURE_MODELS])
+    ap.add_argument('--trainings', nargs='+', default=list(TRAININGS))
+    ap.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    ap.add_argument('--factor', type=int, default=4)
+    ap.add_argument('--tol', type=float, default=1.5)
+    ap.add_argument('--jobs', type=int, default=min(2, os.cpu_count()))
+    ap.add_argument('--weights-dir', default='bench/convergence-weights')
+    ap.add_argument('--report-only', action='store_true', help='rewrite the report from the measured rows')
+    a = ap.parse_args()
+    b = get_profile(a.profile).budget
+    sizes = [b.init_size, b.init_size + b.cycles * b.query_size]
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS/'convergence.csv'
+    if not a.report_only:
+        measure(a.profile, a.archs, a.trainings, sizes, a.seeds, a.factor, a.jobs, a.weights_dir, path)
+    md = report(a.profile, [*EVAL_MODELS, *FUTURE_MODELS], list(TRAININGS), sizes, a.seeds, a.factor, a.tol, path)
+    (RESULTS/'convergence.md').write_text(md)
+    print(md)
+
+
+if __name__ == '__main__':
+    main()

@@ -401,4 +401,7 @@ d = { 'settings': { 'branch': 'main',
                                    'genreuse.training.tensor_dls': ('training.html#tensor_dls', 'genreuse/training.py'),
                                    'genreuse.training.test_accuracy': ('training.html#test_accuracy', 'genreuse/training.py'),
                                    'genreuse.training.train_tfm': ('training.html#train_tfm', 'genreuse/training.py'),
-                                   'genreuse.training.val_accuracy': ('training.html#val_accuracy', 'genreuse/training.py')}}}
+                                   'genreuse.training.val_accuracy': ('training.html#val_accuracy', 'genreuse/training.py')},
+            'genreuse.validity': { 'genreuse.validity._regret': ('validity.html#_regret', 'genreuse/validity.py'),
+                                   'genreuse.validity.gr_validity': ('validity.html#gr_validity', 'genreuse/validity.py'),
+                                   'genreuse.validity.held_out_scores': ('validity.html#held_out_scores', 'genreuse/validity.py')}}}

@@ -167,16 +167,17 @@ def main():
     ap.add_argument('--tol', type=float, default=1.5)
     ap.add_argument('--jobs', type=int, default=min(2, os.cpu_count()))
     ap.add_argument('--weights-dir', default='bench/convergence-weights')
+    ap.add_argument('--out-dir', default=str(RESULTS), help='where convergence.csv and convergence.md are written')
     ap.add_argument('--report-only', action='store_true', help='rewrite the report from the measured rows')
     a = ap.parse_args()
     b = get_profile(a.profile).budget
     sizes = [b.init_size, b.init_size + b.cycles * b.query_size]
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS/'convergence.csv'
+    out = Path(a.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     if not a.report_only:
-        measure(a.profile, a.archs, a.trainings, sizes, a.seeds, a.factor, a.jobs, a.weights_dir, path)
-    md = report(a.profile, [*EVAL_MODELS, *FUTURE_MODELS], list(TRAININGS), sizes, a.seeds, a.factor, a.tol, path)
-    (RESULTS/'convergence.md').write_text(md)
+        measure(a.profile, a.archs, a.trainings, sizes, a.seeds, a.factor, a.jobs, a.weights_dir, out/'convergence.csv')
+    md = report(a.profile, a.archs, a.trainings, sizes, a.seeds, a.factor, a.tol, out/'convergence.csv')
+    (out/'convergence.md').write_text(md)
     print(md)
 
 

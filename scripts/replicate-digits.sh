@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
-# Regenerate results/digits/ — the tidy tables the replication notebooks (nbs/10_* ... 14_*) read — from scratch:
-# the paper grid on digits (5 strategies x 3 architectures x 4 training methods x 3 seeds), the reuse evaluation of every
-# final pool by the 12 evaluation models, the future models on the top configurations, then the export.
+# Regenerate results/digits/ — the tidy tables the replication notebooks read — from scratch, then re-execute those
+# notebooks so their figures, tables and generated summaries follow the new results: the paper grid on digits
+# (5 strategies x 3 architectures x 4 training methods x 3 seeds), the reuse evaluation of every final pool by the 12
+# evaluation models, the future models (all four training methods) on the top configurations, the export, and
+# nbs/10-14, 16, 17. An interrupted sweep resumes where it stopped when the script is run again.
 # Usage: scripts/replicate-digits.sh [results store, default runs]   (with the project's venv on PATH)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 store=${1:-runs}
+start=$SECONDS
 genreuse-sweep --grid paper --dataset digits --executor local --out-dir "$store"
-python -c "from genreuse.loop import export_tables; print(export_tables('$store', 'results/digits'))"
+echo "sweep: $(( (SECONDS - start) / 60 )) min wall time in this invocation"
+python -c "from genreuse.store import export_tables; print(export_tables('$store', 'results/digits'))"
+for nb in 10_learning_curves 11_penalty_matrices 12_paper_tables 13_two_moons 14_findings 16_choice_of_mbar 17_gr_validity; do
+    (cd nbs && jupyter nbconvert --to notebook --execute --inplace "$nb.ipynb")
+done
+nbdev-clean
+echo "done: $(( (SECONDS - start) / 60 )) min wall time in this invocation"

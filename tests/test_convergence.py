@@ -1,0 +1,35 @@
+"The convergence check `bench/convergence.py` end to end on a tiny profile: rows per training, resume, the report."
+import os, subprocess, sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def check(tmp_path, *extra):
+    args = [sys.executable, str(ROOT/'bench'/'convergence.py'), '--profile', 'smoke', '--archs', 'resnet6',
+            '--trainings', 'base', 'self', '--seeds', '0', '1', '--factor', '2', '--jobs', '1',
+            '--out-dir', str(tmp_path), '--weights-dir', str(tmp_path/'w'), *extra]
+    r = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env={**os.environ, 'OMP_NUM_THREADS': '1'}, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return r.stdout
+
+
+def test_convergence_check_rows_resume_and_report(tmp_path):
+    out = check(tmp_path)
+    assert '16 trainings to run (0 already measured), 4 SimCLR pretrainings' in out   # 2 trainings x 2 sizes x 2 seeds x 2 budgets
+    rows = pd.read_csv(tmp_path/'convergence.csv')
+    assert len(rows) == 16 and set(rows.labels) == {10, 15} and set(rows.factor) == {1, 2}
+    assert rows.val_accuracy.between(0, 100).all() and (rows.seconds > 0).all()
+    assert set(rows.budget[(rows.training == 'base') & (rows.factor == 2)]) == {'4 ep'}      # smoke: 2 epochs, doubled
+    again = check(tmp_path)
+    assert '0 trainings to run (16 already measured)' in again                               # resumed, nothing retrained
+    assert len(pd.read_csv(tmp_path/'convergence.csv')) == 16
+    md = (tmp_path/'convergence.md').read_text()
+    table = [l for l in md.splitlines() if l.startswith('| resnet6 |')]
+    assert len(table) == 4 + 1                                                                 # 2 trainings x 2 sizes, + a parameter row
+    base10 = rows[(rows.training == 'base') & (rows.labels == 10)]
+    gap = base10[base10.factor == 2].val_accuracy.mean() - base10[base10.factor == 1].val_accuracy.mean()
+    assert f"| resnet6 | base | 10 | 2 ep |" in md and f"{gap:+.1f}" in md
+    assert ('yes' if gap <= 1.5 else 'NO') in md.split('| resnet6 | base | 10 |')[1].split('\n')[0]

@@ -265,14 +265,18 @@ def _stats(x:Tensor):
     dims = [d for d in range(x.ndim) if d != 1]
     return x.mean(dims), x.std(dims)
 
+def _tensor(a, dtype):
+    "`a` as a tensor of `dtype`, None as None"
+    return None if a is None else torch.tensor(a, dtype=dtype)
+
 def _from_numpy(name, x, y, test_size, num_classes, val_size=0) -> DALData:
     "Fixed stratified split of `x`, `y` into pool, test and (`val_size` rows of the training split) validation"
     xtr, xte, ytr, yte = train_test_split(x, y, test_size=test_size, random_state=0, stratify=y)
     xva = yva = None
     if val_size: xtr, xva, ytr, yva = train_test_split(xtr, ytr, test_size=val_size, random_state=0, stratify=ytr)
-    f, i = (lambda a: None if a is None else torch.tensor(a, dtype=torch.float32)), (lambda a: None if a is None else torch.tensor(a, dtype=torch.int64))
-    mean, std = _stats(f(xtr))
-    return DALData(name, f(xtr), i(ytr), f(xte), i(yte), num_classes, mean, std, x_val=f(xva), y_val=i(yva))
+    xtr, xte, xva = (_tensor(a, torch.float32) for a in (xtr, xte, xva))
+    ytr, yte, yva = (_tensor(a, torch.int64) for a in (ytr, yte, yva))
+    return DALData(name, xtr, ytr, xte, yte, num_classes, *_stats(xtr), x_val=xva, y_val=yva)
 
 def _load_digits(root=None) -> DALData:
     "sklearn's 8×8 digits scaled to [0,1], fixed stratified 70/30 split, `DIGITS_VAL_SIZE` validation rows (`root` is not used)."

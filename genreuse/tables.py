@@ -13,16 +13,6 @@ from .checks import check_choice, check_columns, check_int
 from .models import FUTURE_MODELS
 from .reusability import CONFIG, EVAL, PERF_COLUMNS, context_columns, qmp, general_reusability, mbar_perf
 
-# %% ../nbs/07a_tables.ipynb #fd80f254
-def _select_models(perf, models, param):
-    "Rows of `perf` whose eval_model is in `models` (a name or a list); error naming `param` if one has no row."
-    models = [models] if isinstance(models, str) else list(models)
-    absent = [m for m in models if m not in set(perf['eval_model'])]
-    if absent:
-        raise ValueError(f"{param}: no perf rows for {', '.join(map(str, absent))}; "
-                         f"available: {', '.join(map(str, pd.unique(perf['eval_model'])))}")
-    return perf[perf['eval_model'].isin(models)], models
-
 # %% ../nbs/07a_tables.ipynb #1e54aec4
 def configuration_scores(runs:pd.DataFrame, # one row per DAL run; see `qmp`
                          perf:pd.DataFrame, # one row per (DAL run, eval model, eval training, seed); see `reu_star`
@@ -90,7 +80,8 @@ def future_model_table(perf:pd.DataFrame, # one row per (DAL run, eval model, ev
     check_columns(perf, PERF_COLUMNS, 'perf')
     check_columns(configs, CONFIG, 'configs')
     _one_context(perf, 'perf')
-    sel, eval_models = _select_models(perf, eval_models, 'eval_models')
+    sel = mbar_perf(perf, eval_models, 'eval_models')
+    eval_models = [eval_models] if isinstance(eval_models, str) else list(eval_models)
     cols = pd.MultiIndex.from_tuples([(m, t) for m in eval_models for t in pd.unique(sel['eval_training'])
                                       if ((sel['eval_model'] == m) & (sel['eval_training'] == t)).any()], names=EVAL)
     wide = sel.groupby([*CONFIG, *EVAL], sort=False, dropna=False)['accuracy'].mean().unstack(list(EVAL))

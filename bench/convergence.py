@@ -108,12 +108,16 @@ def report(profile, archs, trainings, sizes, seeds, factor, tol, path):
            for f in (1, factor)]
     rows = rows.merge(pd.DataFrame(cur), on=['arch', 'training', 'factor', 'budget'])
     rows = rows[rows.labels.isin(sizes) & rows.seed.isin(seeds) & (rows.profile == profile)]
+    if rows.empty: raise SystemExit(f"{path}: no measured rows for the {profile!r} profile's current budgets; run without --report-only")
     g = rows.groupby(['arch', 'training', 'labels', 'factor']).agg(acc=('val_accuracy', 'mean'), n=('seed', 'nunique'),
                                                                    secs=('seconds', 'mean'), budget=('budget', 'first'))
     one, big = g.xs(1, level='factor'), g.xs(factor, level='factor')
     t = one[['budget', 'acc', 'n', 'secs']].reset_index().merge(big[['acc', 'n']].reset_index(), how='outer',
                                                                on=['arch', 'training', 'labels'], suffixes=('', '_big'))
     t['gap'] = t.acc_big - t.acc
+    paired = rows.pivot_table(index=['arch', 'training', 'labels', 'seed'], columns='factor', values='val_accuracy')
+    d = (paired[factor] - paired[1]).groupby(['arch', 'training', 'labels'])
+    t = t.merge((d.std() / np.sqrt(d.count())).rename('se').reset_index(), on=['arch', 'training', 'labels'], how='left')
     t['converged'] = np.where((t.n == len(seeds)) & (t.n_big == len(seeds)), np.where(t.gap <= tol, 'yes', 'NO'), 'incomplete')
     order = {a: i for i, a in enumerate(archs)}, {m: i for i, m in enumerate(trainings)}
     t = t.sort_values(['arch', 'training', 'labels'], key=lambda c: c.map(order[0] if c.name == 'arch' else order[1]) if c.name != 'labels' else c)
@@ -123,12 +127,14 @@ def report(profile, archs, trainings, sizes, seeds, factor, tol, path):
              f"profile's budget and with {factor}× it (every length: Base epochs, MixMatch epochs and ramp-up, SimCLR "
              f"epochs). Converged: the {factor}× budget gains at most {tol} points. Pools of ≤ 127 labels are one "
              f"batch of 64 per epoch, so Base epochs are SGD steps. Seconds: one training with the profile's budget "
-             f"(Self-SL/3SL without the SimCLR pretraining, which is done once per architecture and seed).", "",
-             f"| arch | training | labels | budget | accuracy | {factor}× accuracy | gap | converged | s / training |",
+             f"(Self-SL/3SL without the SimCLR pretraining, which is done once per architecture and seed). SE: the "
+             f"standard error of the gap over the seeds' paired differences (same pool, same seed, two budgets), for scale: "
+             f"a 250-image validation split and {len(seeds)} seeds resolve gaps of a few points at best.", "",
+             f"| arch | training | labels | budget | accuracy | {factor}× accuracy | gap ± SE | converged | s / training |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in t.itertuples():
         lines.append(f"| {r.arch} | {r.training} | {r.labels} | {r.budget} | {r.acc:.1f} | {r.acc_big:.1f} | "
-                     f"{r.gap:+.1f} | {r.converged} | {r.secs:.1f} |")
+                     f"{r.gap:+.1f} ± {r.se:.1f} | {r.converged} | {r.secs:.1f} |")
     n_ok = (t.converged == 'yes').sum()
     lines += ["", f"**{n_ok} of {len(t)}** (pair, pool size) rows converged."]
     lines += future_check(t, sizes, archs), *[params(profile, archs)]

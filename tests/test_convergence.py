@@ -33,3 +33,12 @@ def test_convergence_check_rows_resume_and_report(tmp_path):
     gap = base10[base10.factor == 2].val_accuracy.mean() - base10[base10.factor == 1].val_accuracy.mean()
     assert f"| resnet6 | base | 10 | 2 ep |" in md and f"{gap:+.1f}" in md
     assert ('yes' if gap <= 1.5 else 'NO') in md.split('| resnet6 | base | 10 |')[1].split('\n')[0]
+
+
+def test_convergence_check_tries_overrides_without_changing_the_profile(tmp_path):
+    out = check(tmp_path, '--trainings', 'base', '--override', '{"epochs": 3}')
+    assert '8 trainings to run' in out                                     # base only: 2 sizes x 2 seeds x 2 budgets
+    rows = pd.read_csv(tmp_path/'convergence.csv')
+    assert set(rows.budget) == {'3 ep', '6 ep'}                            # the override, and 2x it
+    md = (tmp_path/'convergence.md').read_text()
+    assert 'overrides tried, `{"epochs": 3}`' in md and '| resnet6 | base | 10 | 3 ep |' in md

@@ -13,24 +13,38 @@ import pandas as pd
 from .checks import check_columns, check_int
 
 # %% ../nbs/06a_bootstrap.ipynb #4d86c016
+def _tables(table)->tuple:
+    "`table` as a tuple of tables"
+    return table if isinstance(table, tuple) else (table,)
+
+def _shaped(table, out:list):
+    "`out`, one table per table of `table`, in the shape of `table` (a tuple or one table)"
+    return tuple(out) if isinstance(table, tuple) else out[0]
+
 def _units(tables, unit):
     "The units of all `tables`, in order of first appearance"
     return list(dict.fromkeys(u for t in tables for u in t[unit]))
+
+def _by_unit(tables, unit)->list:
+    "Per table, its rows grouped by `unit`"
+    return [{u: g for u, g in t.groupby(unit, sort=False)} for t in tables]
+
+def _redraw(tables, groups, units, unit, rng)->list:
+    "Each table with the same units drawn with replacement, the k-th drawn unit relabelled k"
+    drawn = rng.integers(0, len(units), len(units))
+    out = []
+    for t, gs in zip(tables, groups):
+        parts = [gs[units[d]].assign(**{unit: k}) for k, d in enumerate(drawn) if units[d] in gs]
+        out.append(pd.concat(parts, ignore_index=True) if parts else t.iloc[:0])
+    return out
 
 def resample_units(table, # a results table, or a tuple of tables that share the `unit`
                    unit:str, # column of the repeated unit (e.g. 'seed')
                    rng:np.random.Generator, # the resampler
                   ):
     "`table` (each of a tuple, with the same draws) with its units drawn with replacement; the k-th drawn unit is relabelled k"
-    tables = table if isinstance(table, tuple) else (table,)
-    units = _units(tables, unit)
-    drawn = rng.integers(0, len(units), len(units))
-    out = []
-    for t in tables:
-        groups = {u: g for u, g in t.groupby(unit, sort=False)}
-        parts = [groups[units[d]].assign(**{unit: k}) for k, d in enumerate(drawn) if units[d] in groups]
-        out.append(pd.concat(parts, ignore_index=True) if parts else t.iloc[:0])
-    return tuple(out) if isinstance(table, tuple) else out[0]
+    tables = _tables(table)
+    return _shaped(table, _redraw(tables, _by_unit(tables, unit), _units(tables, unit), unit, rng))
 
 def bootstrap_ci(table, # a results table (runs, perf, ...) with a `unit` column, or a tuple of them redrawn together
                  statistic, # function of a table (of the tuple of tables) -> a number or a `pd.Series` of numbers
@@ -40,14 +54,16 @@ def bootstrap_ci(table, # a results table (runs, perf, ...) with a `unit` column
                  seed:int=0, # seed of the resampler
                 )->pd.DataFrame:
     "Paired percentile-bootstrap interval of `statistic(table)`: columns `estimate`, `low`, `high` (one row per entry)"
-    for t in (table if isinstance(table, tuple) else (table,)): check_columns(t, [unit], 'table')
+    tables = _tables(table)
+    for t in tables: check_columns(t, [unit], 'table')
     check_int('n_boot', n_boot, 1)
     if not 0 < level < 1: raise ValueError(f"level: {level!r} is not allowed; it must lie strictly between 0 and 1")
-    if len(_units(table if isinstance(table, tuple) else (table,), unit)) < 2:
-        raise ValueError(f"table: needs at least 2 values of {unit!r} to bootstrap")
+    units, groups = _units(tables, unit), _by_unit(tables, unit)
+    if len(units) < 2: raise ValueError(f"table: needs at least 2 values of {unit!r} to bootstrap")
     est = pd.Series(statistic(table), dtype=float)
     rng = np.random.default_rng(seed)
-    reps = pd.DataFrame([pd.Series(statistic(resample_units(table, unit, rng)), dtype=float) for _ in range(n_boot)])
+    reps = pd.DataFrame([pd.Series(statistic(_shaped(table, _redraw(tables, groups, units, unit, rng))), dtype=float)
+                         for _ in range(n_boot)])
     reps = reps.reindex(columns=est.index)
     a = (1 - level) / 2
     return pd.DataFrame({'estimate': est, 'low': reps.quantile(a), 'high': reps.quantile(1 - a)})

@@ -230,16 +230,17 @@ def _check_data(d:DALData):
     "Raise a `ValueError` naming the first field of `d` that a training could not use"
     if not isinstance(d.name, str) or not d.name: raise ValueError(f"name: must be a non-empty string, got {d.name!r}")
     if (d.x_val is None) != (d.y_val is None): raise ValueError("x_val: give both x_val and y_val, or neither")
-    for f in ('x_train', 'x_test') + (() if d.x_val is None else ('x_val',)):
+    splits = ('train', 'test') + (() if d.x_val is None else ('val',))
+    for f in (f'x_{s}' for s in splits):
         x = getattr(d, f)
         if not isinstance(x, Tensor) or not x.is_floating_point() or x.ndim not in (2, 4):
             raise ValueError(f"{f}: expected a float tensor of images (N,C,H,W) or feature vectors (N,F), got "
                              f"{getattr(x, 'dtype', type(x).__name__)} {tuple(getattr(x, 'shape', ()))}")
-    for f in ('x_test',) + (() if d.x_val is None else ('x_val',)):
+    for f in (f'x_{s}' for s in splits[1:]):
         if getattr(d, f).shape[1:] != d.x_train.shape[1:]:
             raise ValueError(f"{f}: rows of shape {tuple(getattr(d, f).shape[1:])}, x_train has {tuple(d.x_train.shape[1:])}")
     k = check_int('num_classes', d.num_classes, 2)
-    for f, x in (('y_train', d.x_train), ('y_test', d.x_test)) + (() if d.x_val is None else (('y_val', d.x_val),)):
+    for f, x in ((f'y_{s}', getattr(d, f'x_{s}')) for s in splits):
         y = getattr(d, f)
         if not isinstance(y, Tensor) or y.dtype != torch.int64 or y.shape != (len(x),):
             raise ValueError(f"{f}: expected int64 labels of shape ({len(x)},), got {getattr(y, 'dtype', type(y).__name__)} "

@@ -6,8 +6,8 @@ Docs: https://genreuse.github.io/genreuse/reusability.html.md"""
 
 # %% auto #0
 __all__ = ['CONFIG', 'EVAL', 'CONTEXT', 'PERF_COLUMNS', 'MEASURES', 'PAPER_MBAR', 'RUN_COLUMNS', 'context_columns',
-           'learning_curve_auc', 'reu', 'reu_star', 'with_random_baseline', 'learning_curves', 'eval_weights',
-           'mbar_perf', 'general_reusability', 'qmp', 'mbar_sensitivity']
+           'learning_curve_auc', 'reu', 'reu_star', 'with_random_baseline', 'learning_curves', 'eval_pairs',
+           'eval_weights', 'mbar_perf', 'general_reusability', 'qmp', 'mbar_sensitivity']
 
 # %% ../nbs/06_reusability.ipynb #8d2c3b02
 import itertools
@@ -124,12 +124,17 @@ def _weight(k, v)->float:
         raise ValueError(f"weights: {k!r}: {v!r} is not allowed; weights must be finite numbers >= 0")
     return float(v)
 
+def eval_pairs(perf:pd.DataFrame, # has `eval_model` and `eval_training`
+              )->list:
+    "The evaluation models m̄ of `perf` as (eval_model, eval_training) pairs, in order of first appearance"
+    return list(dict.fromkeys(zip(perf['eval_model'], perf['eval_training'])))
+
 def eval_weights(perf:pd.DataFrame, # has `eval_model` and `eval_training`
                  weights:dict=None, # see above; None: equal weights
                 )->pd.Series:
     "Normalised p(m̄) of the evaluation models of `perf`, indexed by (eval_model, eval_training)"
     check_columns(perf, EVAL, 'perf')
-    ms = list(dict.fromkeys(zip(perf['eval_model'], perf['eval_training'])))
+    ms = eval_pairs(perf)
     if weights is None: weights = {m: 1 for m in ms}
     if not isinstance(weights, dict) or not weights: raise ValueError(f"weights: expected a non-empty dict, got {weights!r:.60}")
     w = {k: _weight(k, v) for k, v in weights.items()}

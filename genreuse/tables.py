@@ -11,7 +11,7 @@ __all__ = ['configuration_scores', 'top_configurations', 'future_model_table', '
 import pandas as pd
 from .checks import check_choice, check_columns, check_int
 from .models import FUTURE_MODELS
-from .reusability import CONFIG, EVAL, PERF_COLUMNS, context_columns, qmp, general_reusability, mbar_perf
+from .reusability import CONFIG, EVAL, PERF_COLUMNS, context_columns, eval_pairs, qmp, general_reusability, mbar_perf
 
 # %% ../nbs/07a_tables.ipynb #1e54aec4
 def configuration_scores(runs:pd.DataFrame, # one row per DAL run; see `qmp`
@@ -39,7 +39,7 @@ def _eval_perf(perf, eval_model, eval_training, keys):
     "Mean and population std over seeds of `perf` accuracy for one evaluation model, per configuration."
     sel = perf[(perf['eval_model'] == eval_model) & (perf['eval_training'] == eval_training)]
     if sel.empty:
-        avail = ', '.join(f'{m}+{t}' for m, t in dict.fromkeys(zip(perf['eval_model'], perf['eval_training'])))
+        avail = ', '.join(f'{m}+{t}' for m, t in eval_pairs(perf))
         raise ValueError(f"eval_model: no perf rows for {eval_model!r} with eval_training {eval_training!r}; available: {avail}")
     g = sel.groupby(keys, sort=False, dropna=False)['accuracy']
     return pd.DataFrame({'perf': g.mean(), 'perf_std': g.std(ddof=0)}).reset_index()

@@ -11,9 +11,19 @@ __all__ = ['held_out_scores', 'gr_validity']
 import numpy as np
 import pandas as pd
 from .checks import check_choice, check_columns
-from .reusability import CONFIG, EVAL, PERF_COLUMNS, context_columns, general_reusability, mbar_perf, qmp, reu_star
+from .reusability import CONFIG, PERF_COLUMNS, context_columns, eval_pairs, general_reusability, mbar_perf, qmp, reu_star
 
 # %% ../nbs/06b_validity.ipynb #6276adcc
+def _held_out(q, mbar, perf, held_out, random_strategy, keys)->pd.DataFrame:
+    "`held_out_scores` from the QMP table `q` and the 𝓜̄ rows `mbar` of `perf`"
+    is_held = (perf['eval_model'] == held_out[0]) & (perf['eval_training'] == held_out[1])
+    rest = mbar[(mbar['eval_model'] != held_out[0]) | (mbar['eval_training'] != held_out[1])]
+    if rest.empty: raise ValueError(f"held_out: {tuple(held_out)} is all of 𝓜̄; GR over the other models needs at least one more")
+    target = reu_star(perf[is_held], random_strategy).groupby(keys, sort=False)['reu_star'].mean().rename('reu')
+    gr = general_reusability(rest, random_strategy, models='all').set_index(keys)['gr']
+    out = q.set_index(keys)[['qmp']].join(gr, how='inner').join(target, how='inner').reset_index()
+    return out[out['strategy'] != random_strategy].reset_index(drop=True)
+
 def held_out_scores(runs:pd.DataFrame, # one row per DAL run; see `reusability.qmp`
                     perf:pd.DataFrame, # one row per (DAL run, eval model, eval training, seed); see `reusability.reu_star`
                     held_out:tuple, # the evaluation model (eval_model, eval_training) to predict
@@ -22,16 +32,8 @@ def held_out_scores(runs:pd.DataFrame, # one row per DAL run; see `reusability.q
                    )->pd.DataFrame:
     "Per non-random configuration evaluated by `held_out`: `qmp`, `gr` over 𝓜̄ without `held_out`, `reu` of `held_out`"
     check_columns(perf, PERF_COLUMNS, 'perf')
-    check_choice('held_out', tuple(held_out), list(dict.fromkeys(zip(perf['eval_model'], perf['eval_training']))))
-    is_held = (perf['eval_model'] == held_out[0]) & (perf['eval_training'] == held_out[1])
-    mbar = mbar_perf(perf, models, 'models')
-    mbar = mbar[(mbar['eval_model'] != held_out[0]) | (mbar['eval_training'] != held_out[1])]
-    if mbar.empty: raise ValueError(f"held_out: {tuple(held_out)} is all of 𝓜̄; GR over the other models needs at least one more")
-    keys = [*context_columns(runs, perf), *CONFIG]
-    target = reu_star(perf[is_held], random_strategy).groupby(keys, sort=False)['reu_star'].mean().rename('reu')
-    gr = general_reusability(mbar, random_strategy, models='all').set_index(keys)['gr']
-    out = qmp(runs).set_index(keys)[['qmp']].join(gr, how='inner').join(target, how='inner').reset_index()
-    return out[out['strategy'] != random_strategy].reset_index(drop=True)
+    check_choice('held_out', tuple(held_out), eval_pairs(perf))
+    return _held_out(qmp(runs), mbar_perf(perf, models), perf, held_out, random_strategy, [*context_columns(runs, perf), *CONFIG])
 
 # %% ../nbs/06b_validity.ipynb #add5e1a1
 def _regret(score:pd.Series, target:pd.Series)->float:
@@ -48,10 +50,11 @@ def gr_validity(runs:pd.DataFrame, # one row per DAL run; see `reusability.qmp`
     "Per held-out evaluation model: how well GR over the other models and QMP predict its REU*, and their regrets"
     check_choice('method', method, ('spearman', 'kendall'))
     check_columns(perf, PERF_COLUMNS, 'perf')
-    inside = set(zip(*[mbar_perf(perf, models)[c] for c in EVAL]))
-    rows = []
-    for m in (held_out or list(dict.fromkeys(zip(perf['eval_model'], perf['eval_training'])))):
-        s = held_out_scores(runs, perf, m, random_strategy, models)
+    q, mbar, keys = qmp(runs), mbar_perf(perf, models), [*context_columns(runs, perf), *CONFIG]
+    inside, rows = set(eval_pairs(mbar)), []
+    for m in (held_out or eval_pairs(perf)):
+        check_choice('held_out', tuple(m), eval_pairs(perf))
+        s = _held_out(q, mbar, perf, m, random_strategy, keys)
         ok = len(s) >= 2
         rows.append(dict(eval_model=m[0], eval_training=m[1], in_mbar=tuple(m) in inside, n_configs=len(s),
                          rho_gr=s['gr'].corr(s['reu'], method=method) if ok else np.nan,

@@ -26,7 +26,7 @@ from genreuse.simclr import create_pretrained
 from genreuse.training import get_profile, val_accuracy
 
 RESULTS = Path(__file__).parent/'results'
-COLS = ['profile', 'arch', 'training', 'labels', 'seed', 'factor', 'budget', 'val_accuracy', 'seconds']
+COLS = ['profile', 'arch', 'width', 'training', 'labels', 'seed', 'factor', 'budget', 'val_accuracy', 'seconds']
 SUCCESSORS = {'wrn28_10': 'resnet18', 'wrn28_2': 'resnet10'}   # §2: future model -> query model it must match
 PAPER_PARAMS = {'resnet6': None, 'resnet10': 4.9e6, 'resnet18': 11.2e6, 'wrn28_2': 1.5e6, 'wrn28_10': 36.5e6}
 
@@ -73,22 +73,22 @@ def _train(task):
     m = train_model(arch, data, pool(data.n_train, labels, seed), training, p, seed=seed, weights_dir=weights,
                     pretrain='never')
     secs = time.perf_counter() - t
-    return dict(profile=profile, arch=arch, training=training, labels=labels, seed=seed, factor=factor,
+    return dict(profile=profile, arch=arch, width=p.width, training=training, labels=labels, seed=seed, factor=factor,
                 budget=budget(p, training), val_accuracy=round(val_accuracy(m, data), 2), seconds=round(secs, 2))
 
 
 def done_rows(path):
-    "Rows already measured (a budget that changed since gives new rows)"
+    "Rows already measured (a budget or width that changed since gives new rows)"
     return pd.read_csv(path) if path.exists() else pd.DataFrame(columns=COLS)
 
 
 def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path):
     "Run the trainings not yet in `path`, appending a row per training as it ends"
     have = done_rows(path)
-    key = lambda r: (r['arch'], r['training'], int(r['labels']), int(r['seed']), int(r['factor']), r['budget'])
+    key = lambda r: (r['arch'], float(r['width']), r['training'], int(r['labels']), int(r['seed']), int(r['factor']), r['budget'])
     seen = {key(r) for r in have.to_dict('records')}
     todo = [(profile, a, t, n, s, f, weights) for a in archs for t in trainings for n in sizes for s in seeds
-            for f in (1, factor) if (a, t, n, s, f, budget(scaled(profile, a, f), t)) not in seen]
+            for f in (1, factor) if (a, scaled(profile, a, f).width, t, n, s, f, budget(scaled(profile, a, f), t)) not in seen]
     pre = sorted({(profile, a, f, s, weights) for _, a, t, _, s, f, _ in todo if t in ('self', '3sl')})
     todo.sort(key=lambda x: -x[5] * (3 if x[1].startswith('wrn') else 1))   # long ones first: less idle tail
     print(f"{len(todo)} trainings to run ({len(seen)} already measured), {len(pre)} SimCLR pretrainings", flush=True)
@@ -107,9 +107,9 @@ def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path
 def report(profile, archs, trainings, sizes, seeds, factor, tol, path):
     "The markdown report of the rows of the profile's current budgets"
     rows = done_rows(path)
-    cur = [dict(arch=a, training=t, factor=f, budget=budget(scaled(profile, a, f), t)) for a in archs for t in trainings
-           for f in (1, factor)]
-    rows = rows.merge(pd.DataFrame(cur), on=['arch', 'training', 'factor', 'budget'])
+    cur = [dict(arch=a, width=scaled(profile, a, f).width, training=t, factor=f, budget=budget(scaled(profile, a, f), t))
+           for a in archs for t in trainings for f in (1, factor)]
+    rows = rows.merge(pd.DataFrame(cur), on=['arch', 'width', 'training', 'factor', 'budget'])
     rows = rows[rows.labels.isin(sizes) & rows.seed.isin(seeds) & (rows.profile == profile)]
     if rows.empty: raise SystemExit(f"{path}: no measured rows for the {profile!r} profile's current budgets; run without --report-only")
     g = rows.groupby(['arch', 'training', 'labels', 'factor']).agg(acc=('val_accuracy', 'mean'), n=('seed', 'nunique'),

@@ -26,6 +26,10 @@ def test_convergence_check_rows_resume_and_report(tmp_path):
     again = check(tmp_path)
     assert '0 trainings to run (16 already measured)' in again                               # resumed, nothing retrained
     assert len(pd.read_csv(tmp_path/'convergence.csv')) == 16
+    wider = check(tmp_path, '--override', '{"arch_overrides": {"resnet6": {"width": 0.5}}}')
+    assert '16 trainings to run (16 already measured)' in wider                               # same budgets, new width
+    assert set(pd.read_csv(tmp_path/'convergence.csv').width) == {1.0, 0.5}
+    check(tmp_path, '--report-only')                                                          # the shipped profile's report
     md = (tmp_path/'convergence.md').read_text()
     table = [l for l in md.splitlines() if l.startswith('| resnet6 |')]
     assert len(table) == 4 + 1                                                                 # 2 trainings x 2 sizes, + a parameter row

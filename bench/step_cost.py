@@ -6,7 +6,8 @@ on digits (the fastest of two runs each), one at least `--steps` steps and half 
 the fixed cost of a training (building the model, moving the data, loading pretrained weights) cancels out; trainings
 run on the profile's final DAL pool (random labels). Self-SL and 3SL fine-tune weights pretrained here with one
 SimCLR epoch. Run with `OMP_NUM_THREADS=1 python bench/step_cost.py` (about 4 minutes on 1 thread); writes
-bench/results/step_cost-cpu.csv (columns: profile, arch, training, seconds_per_step).
+bench/results/step_cost-cpu.csv (columns: profile, arch, training, seconds_per_step); with `--archs`/`--profiles`, only the
+rows of the pairs measured are replaced.
 `bench/gpu.py` writes bench/results/step_cost-cuda.csv in the same format.
 """
 import argparse, csv, os, shutil, tempfile, time
@@ -76,6 +77,11 @@ def main():
     data, t0 = load_data('digits'), time.time()
     rows = [dict(profile=prof, arch=arch, training=t, seconds_per_step=f'{s:.5f}')
             for prof in a.profiles for arch in a.archs for t, s in bench(prof, arch, data, a.steps).items()]
+    measured = {(r['profile'], r['arch']) for r in rows}
+    if Path(a.out).exists():   # keep the rows of the (profile, arch) pairs not measured now
+        with open(a.out, newline='') as f: rows = [r for r in csv.DictReader(f) if (r['profile'], r['arch']) not in measured] + rows
+        archs = [*EVAL_MODELS, *FUTURE_MODELS]
+        rows.sort(key=lambda r: (r['profile'], archs.index(r['arch']) if r['arch'] in archs else len(archs)))
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     with open(a.out, 'w', newline='') as f:
         w = csv.DictWriter(f, ['profile', 'arch', 'training', 'seconds_per_step'])

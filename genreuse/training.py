@@ -111,13 +111,13 @@ def _with(overrides, **per_arch):
     "`overrides` with extra fields merged in per architecture"
     return {a: {**overrides.get(a, {}), **per_arch.get(a, {})} for a in {*overrides, *per_arch}}
 
-_DIGITS_ARCH = _with(_WD, resnet6={'width': 1.0}, wrn28_2={'width': 0.5}, wrn28_10={'width': 0.125})
+_DIGITS_ARCH = _with(_WD, resnet6={'width': 1.0}, wrn28_2={'width': 1.0}, wrn28_10={'width': 0.125})
 
 PROFILES = {
     'cifar10': Profile('cifar10', epochs=200, lr=0.01, weight_decay=5e-4, arch_overrides=_WD),
-    'digits': Profile('digits', epochs=300, lr=0.1, weight_decay=5e-4, width=0.125, arch_overrides=_DIGITS_ARCH,
-                      mixmatch=MixMatchParams(epochs=50, iters=10, rampup_epochs=12.5, lambda_u=10., unlabeled_bs=32),
-                      simclr=SimCLRParams(epochs=60, lr=0.1), budget=DALBudget(20, 20, 4)),
+    'digits': Profile('digits', epochs=600, lr=0.1, weight_decay=5e-4, width=0.125, arch_overrides=_DIGITS_ARCH,
+                      mixmatch=MixMatchParams(epochs=100, iters=10, rampup_epochs=25., lambda_u=10., unlabeled_bs=32),
+                      simclr=SimCLRParams(epochs=240, lr=0.1), budget=DALBudget(20, 20, 4)),
     'two_moons': Profile('two_moons', epochs=40, lr=0.1, weight_decay=5e-4, width=1.0,
                          mixmatch=MixMatchParams(epochs=10, iters=10, rampup_epochs=2.5),
                          simclr=SimCLRParams(epochs=20, lr=0.1), budget=DALBudget(4, 1, 4)),

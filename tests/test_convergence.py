@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def check(tmp_path, *extra):
     args = [sys.executable, str(ROOT/'bench'/'convergence.py'), '--profile', 'smoke', '--archs', 'resnet6',
-            '--trainings', 'base', 'self', '--seeds', '0', '1', '--factor', '2', '--jobs', '1',
+            '--trainings', 'base', 'self', '--seeds', '0', '1', '--min-seeds', '2', '--factor', '2', '--jobs', '1',
             '--out-dir', str(tmp_path), '--weights-dir', str(tmp_path/'w'), *extra]
     r = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env={**os.environ, 'OMP_NUM_THREADS': '1'}, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
@@ -35,7 +35,7 @@ def test_convergence_check_rows_resume_and_report(tmp_path):
     assert len(table) == 4 + 1                                                                 # 2 trainings x 2 sizes, + a parameter row
     base10 = rows[(rows.training == 'base') & (rows.labels == 10)]
     gap = base10[base10.factor == 2].val_accuracy.mean() - base10[base10.factor == 1].val_accuracy.mean()
-    assert f"| resnet6 | base | 10 | 2 ep |" in md and f"{gap:+.1f}" in md
+    assert f"| resnet6 | base | 10 | 2 ep | 2 |" in md and f"{gap:+.1f}" in md                  # 2 seeds with both budgets
     assert ('yes' if gap <= 1.5 else 'NO') in md.split('| resnet6 | base | 10 |')[1].split('\n')[0]
 
 
@@ -46,3 +46,5 @@ def test_convergence_check_tries_overrides_without_changing_the_profile(tmp_path
     assert set(rows.budget) == {'3 ep', '6 ep'}                            # the override, and 2x it
     md = (tmp_path/'convergence.md').read_text()
     assert 'overrides tried, `{"epochs": 3}`' in md and '| resnet6 | base | 10 | 3 ep |' in md
+    strict = check(tmp_path, '--trainings', 'base', '--override', '{"epochs": 3}', '--min-seeds', '3', '--report-only')
+    assert '| incomplete |' in strict and 'rows converged, 2 incomplete' in strict   # 2 seeds are too few to judge

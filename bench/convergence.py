@@ -22,7 +22,7 @@ import numpy as np, pandas as pd, torch
 from genreuse.data import load_data
 from genreuse.methods import TRAININGS, train_model
 from genreuse.models import EVAL_MODELS, FUTURE_MODELS, build_model, num_params
-from genreuse.simclr import create_pretrained
+from genreuse.simclr import create_pretrained, pretrained_path
 from genreuse.training import get_profile, val_accuracy
 
 RESULTS = Path(__file__).parent/'results'
@@ -59,9 +59,10 @@ def _init_worker(overrides):
 
 def _pretrain(task):
     profile, arch, factor, seed, weights = task
-    data = load_data('digits')
+    data, p = load_data('digits'), scaled(profile, arch, factor)
+    if pretrained_path(weights, data.name, p, seed).exists(): return task, None   # pretrained by an earlier check
     t = time.perf_counter()
-    create_pretrained(data, scaled(profile, arch, factor), seed=seed, weights_dir=weights)
+    create_pretrained(data, p, seed=seed, weights_dir=weights)
     return task, time.perf_counter() - t
 
 
@@ -97,7 +98,8 @@ def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path
         w = csv.DictWriter(f, COLS)
         if new: w.writeheader()
         for i, (task, secs) in enumerate(ex.imap_unordered(_pretrain, pre)):
-            print(f"pretrained {i + 1}/{len(pre)} {task[1]} x{task[2]} seed {task[3]}: {secs:.0f} s", flush=True)
+            print(f"pretrained {i + 1}/{len(pre)} {task[1]} x{task[2]} seed {task[3]}: "
+                  f"{'in the weights store' if secs is None else f'{secs:.0f} s'}", flush=True)
         for i, row in enumerate(ex.imap_unordered(_train, todo)):
             w.writerow({**row, 'profile': profile}); f.flush()
             print(f"{i + 1}/{len(todo)} {row['arch']} {row['training']} {row['labels']} labels seed {row['seed']} "

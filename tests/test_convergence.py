@@ -29,6 +29,8 @@ def test_convergence_check_rows_resume_and_report(tmp_path):
     wider = check(tmp_path, '--override', '{"arch_overrides": {"resnet6": {"width": 0.5}}}')
     assert '16 trainings to run (16 already measured)' in wider                               # same budgets, new width
     assert set(pd.read_csv(tmp_path/'convergence.csv').width) == {1.0, 0.5}
+    longer = check(tmp_path, '--override', '{"epochs": 3}')                                   # new Base budget, same SimCLR
+    assert longer.count('in the weights store') == 4                                          # pretrained weights reused
     check(tmp_path, '--report-only')                                                          # the shipped profile's report
     md = (tmp_path/'convergence.md').read_text()
     table = [l for l in md.splitlines() if l.startswith('| resnet6 |')]

@@ -158,7 +158,7 @@ def future_check(t, sizes, archs):
     out = ["", f"## Future models vs the query models (Base, {max(sizes)} random labels, validation accuracy)", "",
            "| future model | accuracy | query model | accuracy | at least as accurate |", "|---|---|---|---|---|"]
     for fut, old in SUCCESSORS.items():
-        if fut in last and old in last:
+        if fut in last and old in last and not pd.isna(last[fut]) and not pd.isna(last[old]):
             out.append(f"| {fut} | {last[fut]:.1f} | {old} | {last[old]:.1f} | {'yes' if last[fut] >= last[old] else 'NO'} |")
     return '\n'.join(out)
 

@@ -47,6 +47,12 @@ def budget(p, training):
     return dict(base=base, semi=mm, self=f"{sc} + {base}", **{'3sl': f"{sc} + {mm}"})[training]
 
 
+def setting(profile, arch, training, factor):
+    "What tells a training's rows apart besides pool and seed: the width and the budget of `scaled(profile, arch, factor)`"
+    p = scaled(profile, arch, factor)
+    return dict(width=p.width, budget=budget(p, training))
+
+
 def pool(n_train, labels, seed):
     "The random pool of `labels` rows for `seed`, shared by both budgets"
     return np.random.default_rng(10_000 + seed).choice(n_train, labels, replace=False)
@@ -89,7 +95,7 @@ def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path
     key = lambda r: (r['arch'], float(r['width']), r['training'], int(r['labels']), int(r['seed']), int(r['factor']), r['budget'])
     seen = {key(r) for r in have.to_dict('records')}
     todo = [(profile, a, t, n, s, f, weights) for a in archs for t in trainings for n in sizes for s in seeds
-            for f in (1, factor) if (a, scaled(profile, a, f).width, t, n, s, f, budget(scaled(profile, a, f), t)) not in seen]
+            for f in (1, factor) if key(dict(arch=a, training=t, labels=n, seed=s, factor=f, **setting(profile, a, t, f))) not in seen]
     pre = sorted({(profile, a, f, s, weights) for _, a, t, _, s, f, _ in todo if t in ('self', '3sl')})
     todo.sort(key=lambda x: -x[5] * (3 if x[1].startswith('wrn') else 1))   # long ones first: less idle tail
     print(f"{len(todo)} trainings to run ({len(seen)} already measured), {len(pre)} SimCLR pretrainings", flush=True)
@@ -109,8 +115,7 @@ def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path
 def report(profile, archs, trainings, sizes, min_seeds, factor, tol, path):
     "The markdown report of the rows of the profile's current budgets: every seed measured with both budgets"
     rows = done_rows(path)
-    cur = [dict(arch=a, width=scaled(profile, a, f).width, training=t, factor=f, budget=budget(scaled(profile, a, f), t))
-           for a in archs for t in trainings for f in (1, factor)]
+    cur = [dict(arch=a, training=t, factor=f, **setting(profile, a, t, f)) for a in archs for t in trainings for f in (1, factor)]
     rows = rows.merge(pd.DataFrame(cur), on=['arch', 'width', 'training', 'factor', 'budget'])
     rows = rows[rows.labels.isin(sizes) & (rows.profile == profile)]
     if rows.empty: raise SystemExit(f"{path}: no measured rows for the {profile!r} profile's current budgets; run without --report-only")
@@ -120,7 +125,7 @@ def report(profile, archs, trainings, sizes, min_seeds, factor, tol, path):
     d = (paired[factor] - paired[1]).groupby(keys)
     t = pd.DataFrame(dict(acc=paired[1].groupby(keys).mean(), acc_big=paired[factor].groupby(keys).mean(),
                           gap=d.mean(), se=d.std() / np.sqrt(d.count()), n=d.count())).reset_index()
-    grid = pd.DataFrame([dict(arch=a, training=m, labels=n, budget=budget(scaled(profile, a, 1), m))
+    grid = pd.DataFrame([dict(arch=a, training=m, labels=n, budget=setting(profile, a, m, 1)['budget'])
                          for a in archs for m in trainings for n in sizes])   # unmeasured rows too: incomplete
     secs = rows[rows.factor == 1].groupby(keys).seconds.mean().rename('secs').reset_index()
     t = grid.merge(secs, on=keys, how='left').merge(t, on=keys, how='left').fillna({'n': 0})
@@ -141,7 +146,7 @@ def report(profile, archs, trainings, sizes, min_seeds, factor, tol, path):
              f"| arch | training | labels | budget | seeds | accuracy | {factor}× accuracy | gap ± SE | converged | s / training |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     if OVERRIDES: lines[2:2] = [f"**Not the profile as shipped:** overrides tried, `{json.dumps(OVERRIDES)}`.", ""]
-    f = lambda v, spec='.1f': '—' if pd.isna(v) else format(v, spec)
+    f = lambda v: '—' if pd.isna(v) else f"{v:.1f}"
     for r in t.itertuples():
         gap = '—' if pd.isna(r.gap) else f"{r.gap:+.1f} ± {f(r.se)}"
         lines.append(f"| {r.arch} | {r.training} | {r.labels} | {r.budget} | {int(r.n)} | {f(r.acc)} | {f(r.acc_big)} | "

@@ -14,9 +14,9 @@ from genreuse.simclr import create_pretrained
 from genreuse.methods import TRAININGS, train_model
 
 
-def _epochs(p, training):
-    "Epochs of the training loop of `training` (Self-SL/3SL fine-tune like Base/Semi-SL)"
-    return p.mixmatch.epochs if training in ('semi', '3sl') else p.epochs
+def _epochs(p, training, n_labeled):
+    "Epochs of the training loop of `training` on `n_labeled` labels (Self-SL/3SL fine-tune like Base/Semi-SL)"
+    return p.mixmatch.for_pool(n_labeled).epochs if training in ('semi', '3sl') else p.epochs
 
 
 def bench(arch, n_labeled, repeats, profile='digits'):
@@ -39,7 +39,7 @@ def bench(arch, n_labeled, repeats, profile='digits'):
                 times[t].append(time.perf_counter() - t0)
         for t in TRAININGS:
             s = statistics.median(times[t])
-            rows[t] = dict(total=s, per_epoch=s / _epochs(p, t), epochs=_epochs(p, t), steps=steps[t])
+            rows[t] = dict(total=s, per_epoch=s / _epochs(p, t, n_labeled), epochs=_epochs(p, t, n_labeled), steps=steps[t])
         return p.width, rows
     finally: shutil.rmtree(store)
 

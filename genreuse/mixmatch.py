@@ -114,9 +114,10 @@ def fit_mixmatch(model:nn.Module, # model taking normalized inputs
     if not mask.any(): raise ValueError("labeled_idx: covers the whole training set; MixMatch needs unlabeled rows")
     dev, tfm = data.x_train.device, train_tfm(data)
     seed_everything(seed)
-    dls = tensor_dls(data.x_train[idx.to(dev)], data.y_train[idx.to(dev)], p.batch_size, tfm, n_iter=p.mixmatch.iters)
-    cb = MixMatch(data.x_train, torch.nonzero(mask)[:, 0], tfm, data.num_classes, seed=seed, **p.mixmatch.callback_kwargs())
+    mm = p.mixmatch.for_pool(len(idx))
+    dls = tensor_dls(data.x_train[idx.to(dev)], data.y_train[idx.to(dev)], p.batch_size, tfm, n_iter=mm.iters)
+    cb = MixMatch(data.x_train, torch.nonzero(mask)[:, 0], tfm, data.num_classes, seed=seed, **mm.callback_kwargs())
     learn = sgd_learner(dls, compute.prepare(model), p.lr, p.weight_decay, p.momentum, cbs=[cb, *compute.callbacks()],
                         progress=progress)
-    release(learn.fit(p.mixmatch.epochs))
+    release(learn.fit(mm.epochs))
     return model.eval()

@@ -465,7 +465,7 @@ def train_steps(profile, # a `Profile` resolved for the architecture (`Profile.f
     "Optimizer steps of one training"
     batches = lambda n, bs: n // bs if n > bs else 1   # the incomplete last batch is dropped, unless it is the only one
     if training == 'simclr': return profile.simclr.epochs * batches(n_train, profile.simclr.bs)
-    if training in ('semi', '3sl'): return profile.mixmatch.epochs * profile.mixmatch.iters
+    if training in ('semi', '3sl'): return profile.mixmatch.for_pool(n_labeled).epochs * profile.mixmatch.iters
     return profile.epochs * batches(n_labeled, profile.batch_size)
 
 def grid_trainings(grid:Grid, # the sweep's grid

@@ -37,10 +37,17 @@ class MixMatchParams:
     lambda_u:float=50. # weight of the unlabeled loss
     rampup_epochs:float=50. # epochs of linear ramp-up of the unlabeled weight
     unlabeled_bs:int=64 # unlabeled batch size
+    longer_below:int=0 # pools of fewer labels train longer: `epochs` and `rampup_epochs` × longer_below / labels; 0: never
+
+    def for_pool(self, n_labeled:int # labeled pool size
+                )->'MixMatchParams':
+        "The parameters of a training on `n_labeled` labels: `epochs` and `rampup_epochs` × `longer_below / n_labeled` where that is > 1"
+        f = self.longer_below / n_labeled
+        return self if f <= 1 else replace(self, epochs=math.ceil(self.epochs * f), rampup_epochs=self.rampup_epochs * f)
 
     def callback_kwargs(self)->dict:
         "Keyword arguments of the `MixMatch` callback"
-        return {k: v for k, v in asdict(self).items() if k not in ('epochs', 'iters')}
+        return {k: v for k, v in asdict(self).items() if k not in ('epochs', 'iters', 'longer_below')}
 
 @dataclass(frozen=True)
 class SimCLRParams:
@@ -116,7 +123,8 @@ _DIGITS_ARCH = _with(_WD, resnet6={'width': 1.0}, wrn28_2={'width': 1.0}, wrn28_
 PROFILES = {
     'cifar10': Profile('cifar10', epochs=200, lr=0.01, weight_decay=5e-4, arch_overrides=_WD),
     'digits': Profile('digits', epochs=600, lr=0.1, weight_decay=5e-4, width=0.125, arch_overrides=_DIGITS_ARCH,
-                      mixmatch=MixMatchParams(epochs=100, iters=10, rampup_epochs=25., lambda_u=10., unlabeled_bs=32),
+                      mixmatch=MixMatchParams(epochs=100, iters=10, rampup_epochs=25., lambda_u=10., unlabeled_bs=32,
+                                              longer_below=80),
                       simclr=SimCLRParams(epochs=240, lr=0.1), budget=DALBudget(20, 20, 4)),
     'two_moons': Profile('two_moons', epochs=40, lr=0.1, weight_decay=5e-4, width=1.0,
                          mixmatch=MixMatchParams(epochs=10, iters=10, rampup_epochs=2.5),

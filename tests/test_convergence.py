@@ -50,3 +50,12 @@ def test_convergence_check_tries_overrides_without_changing_the_profile(tmp_path
     assert 'overrides tried, `{"epochs": 3}`' in md and '| resnet6 | base | 10 | 3 ep |' in md
     strict = check(tmp_path, '--trainings', 'base', '--override', '{"epochs": 3}', '--min-seeds', '3', '--report-only')
     assert '| incomplete |' in strict and 'rows converged, 2 incomplete' in strict   # 2 seeds are too few to judge
+
+
+def test_convergence_check_future_models_at_the_final_pool_only(tmp_path):
+    out = check(tmp_path, '--archs', 'resnet6', 'wrn28_2', '--trainings', 'base', '--seeds', '0', '--min-seeds', '1')
+    assert '6 trainings to run' in out                                     # resnet6: 2 sizes x 2 budgets; wrn28_2: 1 size x 2
+    rows = pd.read_csv(tmp_path/'convergence.csv')
+    assert set(rows.labels[rows.arch == 'wrn28_2']) == {15} and set(rows.labels[rows.arch == 'resnet6']) == {10, 15}
+    md = (tmp_path/'convergence.md').read_text()
+    assert '| wrn28_2 | base | 15 |' in md and '| wrn28_2 | base | 10 |' not in md and 'incomplete' not in md

@@ -14,7 +14,9 @@ and a changed budget retrains only the rows it changes. The report bench/results
 pool size (budget, accuracy, 4×-budget accuracy, gap, seconds per training), the check of issue 13 §2 (future models at
 least as accurate as the query models they succeed, Base on the final pool size) and the parameter counts.
 SimCLR pretraining runs first, one task per (architecture, budget, seed), then the trainings, in `--jobs` processes of
-one thread each. `python bench/convergence.py` (about 1.5 hours on 2 cores); `--archs`/`--trainings` narrow it.
+one thread each. `python bench/convergence.py` (about 1.5 hours on 2 cores); `--archs`/`--trainings` narrow what is
+trained, while the report keeps every architecture and training already measured, so checking a subset never drops rows
+from it.
 """
 import argparse, csv, json, os, time
 from multiprocessing import get_context
@@ -190,6 +192,11 @@ def params(profile, archs):
     return '\n'.join(out)
 
 
+def reported(selected, measured, order):
+    "What the report covers: the `selected` names and every one already `measured`, in `order`"
+    return [x for x in order if x in selected or x in measured]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--profile', default='digits')
@@ -214,7 +221,10 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     if not a.report_only:
         measure(a.profile, a.archs, a.trainings, sizes, a.seeds, a.factor, a.jobs, a.weights_dir, out/'convergence.csv')
-    md = report(a.profile, a.archs, a.trainings, sizes, a.min_seeds, a.factor, a.tol, out/'convergence.csv')
+    have = done_rows(out/'convergence.csv')
+    archs = reported(a.archs, set(have.arch), [*EVAL_MODELS, *FUTURE_MODELS])
+    trainings = reported(a.trainings, set(have.training), list(TRAININGS))
+    md = report(a.profile, archs, trainings, sizes, a.min_seeds, a.factor, a.tol, out/'convergence.csv')
     (out/'convergence.md').write_text(md)
     print(md)
 

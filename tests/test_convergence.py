@@ -59,3 +59,6 @@ def test_convergence_check_future_models_at_the_final_pool_only(tmp_path):
     assert set(rows.labels[rows.arch == 'wrn28_2']) == {15} and set(rows.labels[rows.arch == 'resnet6']) == {10, 15}
     md = (tmp_path/'convergence.md').read_text()
     assert '| wrn28_2 | base | 15 |' in md and '| wrn28_2 | base | 10 |' not in md and 'incomplete' not in md
+    narrower = check(tmp_path, '--archs', 'resnet6', '--trainings', 'base', '--seeds', '0', '--min-seeds', '1')
+    assert '0 trainings to run (6 already measured)' in narrower           # a subset to check, nothing left to train
+    assert '| wrn28_2 | base | 15 |' in (tmp_path/'convergence.md').read_text()   # the report keeps what was measured

@@ -29,7 +29,7 @@ from genreuse.simclr import create_pretrained, pretrained_path
 from genreuse.training import get_profile, val_accuracy
 
 RESULTS = Path(__file__).parent/'results'
-COLS = ['profile', 'arch', 'width', 'training', 'labels', 'seed', 'factor', 'budget', 'val_accuracy', 'seconds']
+COLS = ['profile', 'arch', 'width', 'training', 'labels', 'seed', 'factor', 'budget', 'rampup', 'val_accuracy', 'seconds']
 SUCCESSORS = {'wrn28_10': 'resnet18', 'wrn28_2': 'resnet10'}   # §2: future model -> query model it must match
 PAPER_PARAMS = {'resnet6': None, 'resnet10': 4.9e6, 'resnet18': 11.2e6, 'wrn28_2': 1.5e6, 'wrn28_10': 36.5e6}
 
@@ -51,10 +51,15 @@ def budget(p, training, labels):
     return dict(base=base, semi=mm, self=f"{sc} + {base}", **{'3sl': f"{sc} + {mm}"})[training]
 
 
+def rampup(p, training, labels):
+    "MixMatch's ramp-up epochs of `training` on `labels` labels under resolved profile `p`, as text ('' without MixMatch)"
+    return f"{p.mixmatch.for_pool(labels).rampup_epochs:g}" if training in ('semi', '3sl') else ''
+
+
 def setting(profile, arch, training, labels, factor):
-    "What tells a training's rows apart besides pool and seed: the width and the budget of `scaled(profile, arch, factor)`"
+    "What tells a training's rows apart besides pool and seed: width, budget and ramp-up of `scaled(profile, arch, factor)`"
     p = scaled(profile, arch, factor)
-    return dict(width=p.width, budget=budget(p, training, labels))
+    return dict(width=p.width, budget=budget(p, training, labels), rampup=rampup(p, training, labels))
 
 
 def pool_sizes(arch, sizes):
@@ -90,18 +95,18 @@ def _train(task):
                     pretrain='never')
     secs = time.perf_counter() - t
     return dict(profile=profile, arch=arch, width=p.width, training=training, labels=labels, seed=seed, factor=factor,
-                budget=budget(p, training, labels), val_accuracy=round(val_accuracy(m, data), 2), seconds=round(secs, 2))
+                budget=budget(p, training, labels), rampup=rampup(p, training, labels), val_accuracy=round(val_accuracy(m, data), 2), seconds=round(secs, 2))
 
 
 def done_rows(path):
-    "Rows already measured (a budget or width that changed since gives new rows)"
-    return pd.read_csv(path) if path.exists() else pd.DataFrame(columns=COLS)
+    "Rows already measured (a budget, ramp-up or width that changed since gives new rows)"
+    return pd.read_csv(path, dtype={'rampup': str}, keep_default_na=False) if path.exists() else pd.DataFrame(columns=COLS)
 
 
 def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path):
     "Run the trainings not yet in `path`, appending a row per training as it ends"
     have = done_rows(path)
-    key = lambda r: (r['arch'], float(r['width']), r['training'], int(r['labels']), int(r['seed']), int(r['factor']), r['budget'])
+    key = lambda r: (r['arch'], float(r['width']), r['training'], int(r['labels']), int(r['seed']), int(r['factor']), r['budget'], r['rampup'])
     seen = {key(r) for r in have.to_dict('records')}
     todo = [(profile, a, t, n, s, f, weights) for a in archs for t in trainings for n in pool_sizes(a, sizes) for s in seeds
             for f in (1, factor) if key(dict(arch=a, training=t, labels=n, seed=s, factor=f, **setting(profile, a, t, n, f))) not in seen]
@@ -126,7 +131,7 @@ def report(profile, archs, trainings, sizes, min_seeds, factor, tol, path):
     rows = done_rows(path)
     cur = [dict(arch=a, training=t, labels=n, factor=f, **setting(profile, a, t, n, f))
            for a in archs for t in trainings for n in pool_sizes(a, sizes) for f in (1, factor)]
-    rows = rows.merge(pd.DataFrame(cur), on=['arch', 'width', 'training', 'labels', 'factor', 'budget'])
+    rows = rows.merge(pd.DataFrame(cur), on=['arch', 'width', 'training', 'labels', 'factor', 'budget', 'rampup'])
     rows = rows[rows.profile == profile]
     if rows.empty: raise SystemExit(f"{path}: no measured rows for the {profile!r} profile's current budgets; run without --report-only")
     keys = ['arch', 'training', 'labels']

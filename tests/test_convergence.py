@@ -62,3 +62,12 @@ def test_convergence_check_future_models_at_the_final_pool_only(tmp_path):
     narrower = check(tmp_path, '--archs', 'resnet6', '--trainings', 'base', '--seeds', '0', '--min-seeds', '1')
     assert '0 trainings to run (6 already measured)' in narrower           # a subset to check, nothing left to train
     assert '| wrn28_2 | base | 15 |' in (tmp_path/'convergence.md').read_text()   # the report keeps what was measured
+
+
+def test_convergence_check_keys_rows_by_the_rampup(tmp_path):
+    out = check(tmp_path, '--trainings', 'semi', '--seeds', '0', '--min-seeds', '1')
+    assert '4 trainings to run (0 already measured)' in out                # 2 sizes x 2 budgets
+    assert set(pd.read_csv(tmp_path/'convergence.csv').rampup) == {1.0, 2.0}   # smoke: ramp-up 1 epoch, doubled
+    ramp = check(tmp_path, '--trainings', 'semi', '--seeds', '0', '--min-seeds', '1', '--override', '{"mixmatch": {"rampup_epochs": 2.0}}')
+    assert '4 trainings to run (4 already measured)' in ramp               # same budget string, another ramp-up: retrained
+    assert len(pd.read_csv(tmp_path/'convergence.csv')) == 8

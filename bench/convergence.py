@@ -30,6 +30,7 @@ from genreuse.training import get_profile, val_accuracy
 
 RESULTS = Path(__file__).parent/'results'
 COLS = ['profile', 'arch', 'width', 'training', 'labels', 'seed', 'factor', 'budget', 'rampup', 'val_accuracy', 'seconds']
+KEY = ['arch', 'width', 'training', 'labels', 'factor', 'budget', 'rampup']   # with the seed: which training a row is
 SUCCESSORS = {'wrn28_10': 'resnet18', 'wrn28_2': 'resnet10'}   # §2: future model -> query model it must match
 PAPER_PARAMS = {'resnet6': None, 'resnet10': 4.9e6, 'resnet18': 11.2e6, 'wrn28_2': 1.5e6, 'wrn28_10': 36.5e6}
 
@@ -106,7 +107,7 @@ def done_rows(path):
 def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path):
     "Run the trainings not yet in `path`, appending a row per training as it ends"
     have = done_rows(path)
-    key = lambda r: (r['arch'], float(r['width']), r['training'], int(r['labels']), int(r['seed']), int(r['factor']), r['budget'], r['rampup'])
+    key = lambda r: (*(r[c] for c in KEY), int(r['seed']))
     seen = {key(r) for r in have.to_dict('records')}
     todo = [(profile, a, t, n, s, f, weights) for a in archs for t in trainings for n in pool_sizes(a, sizes) for s in seeds
             for f in (1, factor) if key(dict(arch=a, training=t, labels=n, seed=s, factor=f, **setting(profile, a, t, n, f))) not in seen]
@@ -131,7 +132,7 @@ def report(profile, archs, trainings, sizes, min_seeds, factor, tol, path):
     rows = done_rows(path)
     cur = [dict(arch=a, training=t, labels=n, factor=f, **setting(profile, a, t, n, f))
            for a in archs for t in trainings for n in pool_sizes(a, sizes) for f in (1, factor)]
-    rows = rows.merge(pd.DataFrame(cur), on=['arch', 'width', 'training', 'labels', 'factor', 'budget', 'rampup'])
+    rows = rows.merge(pd.DataFrame(cur), on=KEY)
     rows = rows[rows.profile == profile]
     if rows.empty: raise SystemExit(f"{path}: no measured rows for the {profile!r} profile's current budgets; run without --report-only")
     keys = ['arch', 'training', 'labels']

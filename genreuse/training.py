@@ -28,7 +28,7 @@ from .checks import check_choice, check_keys, resolve_device
 # %% ../nbs/02_training.ipynb #a513302d
 @dataclass(frozen=True)
 class MixMatchParams:
-    "MixMatch's hyperparameters (Semi-SL, 3SL); all but `epochs`, `iters`, `longer_below` and `ema` are the `MixMatch` callback's keywords"
+    "MixMatch's hyperparameters (Semi-SL, 3SL); all but `epochs` and `iters` are the `MixMatch` callback's keywords"
     epochs:int=200 # MixMatch epochs
     iters:int=100 # iterations (labeled batches) per epoch
     k:int=2 # augmentations per unlabeled image for label guessing
@@ -38,7 +38,6 @@ class MixMatchParams:
     rampup_epochs:float=50. # epochs of linear ramp-up of the unlabeled weight
     unlabeled_bs:int=64 # unlabeled batch size
     longer_below:int=0 # pools of fewer labels train longer: `epochs` and `rampup_epochs` × longer_below / labels; 0: never
-    ema:float=0. # decay per step of an exponential moving average of the weights, which the trained model takes; 0: none
 
     def for_pool(self, n_labeled:int # labeled pool size
                 )->'MixMatchParams':
@@ -48,7 +47,7 @@ class MixMatchParams:
 
     def callback_kwargs(self)->dict:
         "Keyword arguments of the `MixMatch` callback"
-        return {k: v for k, v in asdict(self).items() if k not in ('epochs', 'iters', 'longer_below', 'ema')}
+        return {k: v for k, v in asdict(self).items() if k not in ('epochs', 'iters', 'longer_below')}
 
 @dataclass(frozen=True)
 class SimCLRParams:

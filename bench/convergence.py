@@ -15,8 +15,8 @@ pool size (budget, accuracy, 4×-budget accuracy, gap, seconds per training), th
 least as accurate as the query models they succeed, Base on the final pool size) and the parameter counts.
 SimCLR pretraining runs first, one task per (architecture, budget, seed), then the trainings, in `--jobs` processes of
 one thread each. `python bench/convergence.py` (about 1.5 hours on 2 cores); `--archs`/`--trainings` narrow what is
-trained, while the report keeps every architecture and training already measured, so checking a subset never drops rows
-from it.
+trained and `--sizes` the pool sizes, while the report keeps the grid's smallest and largest pool and every architecture,
+training and pool size already measured, so checking a subset never drops rows from it.
 """
 import argparse, csv, json, os, time
 from multiprocessing import get_context
@@ -222,7 +222,8 @@ def main():
     a = ap.parse_args()
     OVERRIDES.update(a.override)
     b = get_profile(a.profile).budget
-    sizes = a.sizes or [b.init_size, b.init_size + b.cycles * b.query_size]
+    grid_sizes = [b.init_size, b.init_size + b.cycles * b.query_size]
+    sizes = a.sizes or grid_sizes
     out = Path(a.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if not a.report_only:
@@ -230,7 +231,8 @@ def main():
     have = done_rows(out/'convergence.csv')
     archs = reported(a.archs, set(have.arch), [*EVAL_MODELS, *FUTURE_MODELS])
     trainings = reported(a.trainings, set(have.training), list(TRAININGS))
-    md = report(a.profile, archs, trainings, sizes, a.min_seeds, a.factor, a.tol, out/'convergence.csv')
+    md = report(a.profile, archs, trainings, sorted({*grid_sizes, *sizes, *have.labels.astype(int)}), a.min_seeds, a.factor,
+                a.tol, out/'convergence.csv')
     (out/'convergence.md').write_text(md)
     print(md)
 

@@ -62,6 +62,10 @@ def test_convergence_check_future_models_at_the_final_pool_only(tmp_path):
     narrower = check(tmp_path, '--archs', 'resnet6', '--trainings', 'base', '--seeds', '0', '--min-seeds', '1')
     assert '0 trainings to run (6 already measured)' in narrower           # a subset to check, nothing left to train
     assert '| wrn28_2 | base | 15 |' in (tmp_path/'convergence.md').read_text()   # the report keeps what was measured
+    smallest = check(tmp_path, '--archs', 'resnet6', '--trainings', 'base', '--seeds', '0', '--min-seeds', '1', '--sizes', '10')
+    assert '0 trainings to run (6 already measured)' in smallest           # one pool size to check, nothing left to train
+    md = (tmp_path/'convergence.md').read_text()                           # ... and the report keeps the other pool size
+    assert '| resnet6 | base | 15 |' in md and '| wrn28_2 | base | 15 |' in md and '| wrn28_2 | base | 10 |' not in md
 
 
 def test_convergence_check_keys_rows_by_the_rampup(tmp_path):

@@ -99,14 +99,15 @@ def _train(task):
                 budget=budget(p, training, labels), rampup=rampup(p, training, labels), val_accuracy=round(val_accuracy(m, data), 2), seconds=round(secs, 2))
 
 
-def done_rows(path):
-    "Rows already measured (a budget, ramp-up or width that changed since gives new rows)"
-    return pd.read_csv(path, dtype={'rampup': str}, keep_default_na=False) if path.exists() else pd.DataFrame(columns=COLS)
+def done_rows(path, profile):
+    "Rows of `profile` already measured (a budget, ramp-up or width that changed since gives new rows)"
+    rows = pd.read_csv(path, dtype={'rampup': str}, keep_default_na=False) if path.exists() else pd.DataFrame(columns=COLS)
+    return rows[rows.profile == profile]
 
 
 def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path):
     "Run the trainings not yet in `path`, appending a row per training as it ends"
-    have = done_rows(path)
+    have = done_rows(path, profile)
     key = lambda r: (*(r[c] for c in KEY), int(r['seed']))
     seen = {key(r) for r in have.to_dict('records')}
     todo = [(profile, a, t, n, s, f, weights) for a in archs for t in trainings for n in pool_sizes(a, sizes) for s in seeds
@@ -129,11 +130,10 @@ def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path
 
 def report(profile, archs, trainings, sizes, min_seeds, factor, tol, path):
     "The markdown report of the rows of the profile's current budgets: every seed measured with both budgets"
-    rows = done_rows(path)
+    rows = done_rows(path, profile)
     cur = [dict(arch=a, training=t, labels=n, factor=f, **setting(profile, a, t, n, f))
            for a in archs for t in trainings for n in pool_sizes(a, sizes) for f in (1, factor)]
     rows = rows.merge(pd.DataFrame(cur), on=KEY)
-    rows = rows[rows.profile == profile]
     if rows.empty: raise SystemExit(f"{path}: no measured rows for the {profile!r} profile's current budgets; run without --report-only")
     keys = ['arch', 'training', 'labels']
     paired = rows.pivot_table(index=[*keys, 'seed'], columns='factor', values='val_accuracy').reindex(columns=[1, factor])
@@ -228,7 +228,7 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     if not a.report_only:
         measure(a.profile, a.archs, a.trainings, sizes, a.seeds, a.factor, a.jobs, a.weights_dir, out/'convergence.csv')
-    have = done_rows(out/'convergence.csv')
+    have = done_rows(out/'convergence.csv', a.profile)
     archs = reported(a.archs, set(have.arch), [*EVAL_MODELS, *FUTURE_MODELS])
     trainings = reported(a.trainings, set(have.training), list(TRAININGS))
     md = report(a.profile, archs, trainings, sorted({*grid_sizes, *sizes, *have.labels.astype(int)}), a.min_seeds, a.factor,

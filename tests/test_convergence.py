@@ -75,3 +75,14 @@ def test_convergence_check_keys_rows_by_the_rampup(tmp_path):
     ramp = check(tmp_path, '--trainings', 'semi', '--seeds', '0', '--min-seeds', '1', '--override', '{"mixmatch": {"rampup_epochs": 2.0}}')
     assert '4 trainings to run (4 already measured)' in ramp               # same budget string, another ramp-up: retrained
     assert len(pd.read_csv(tmp_path/'convergence.csv')) == 8
+
+
+def test_convergence_check_reads_only_its_profiles_rows(tmp_path):
+    check(tmp_path, '--trainings', 'base', '--seeds', '0', '--min-seeds', '1')
+    rows = pd.read_csv(tmp_path/'convergence.csv', dtype={'rampup': str}, keep_default_na=False)
+    other = rows.assign(profile='digits')                                  # another profile's rows: same keys ...
+    pd.concat([other, other.assign(labels=other.labels + 2)]).to_csv(tmp_path/'convergence.csv', index=False)   # ... and sizes
+    out = check(tmp_path, '--trainings', 'base', '--seeds', '0', '--min-seeds', '1')
+    assert '4 trainings to run (0 already measured)' in out                # another profile's rows are not this one's
+    md = (tmp_path/'convergence.md').read_text()
+    assert '| resnet6 | base | 10 |' in md and '| resnet6 | base | 12 |' not in md and '| resnet6 | base | 17 |' not in md

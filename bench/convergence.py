@@ -128,8 +128,8 @@ def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path
                   f"x{row['factor']}: {row['val_accuracy']} % in {row['seconds']} s", flush=True)
 
 
-def report(profile, archs, trainings, sizes, min_seeds, factor, tol, path):
-    "The markdown report of the rows of the profile's current budgets: every seed measured with both budgets"
+def report(profile, archs, trainings, sizes, grid_sizes, min_seeds, factor, tol, path):
+    "The markdown report of the rows of the profile's current budgets: every seed measured with both budgets; the count of converged rows is of the `grid_sizes` (the grid's smallest and largest pool), other `sizes` are counted apart"
     rows = done_rows(path, profile)
     cur = [dict(arch=a, training=t, labels=n, factor=f, **setting(profile, a, t, n, f))
            for a in archs for t in trainings for n in pool_sizes(a, sizes) for f in (1, factor)]
@@ -170,8 +170,11 @@ def report(profile, archs, trainings, sizes, min_seeds, factor, tol, path):
         gap = '—' if pd.isna(r.gap) else f"{r.gap:+.1f} ± {f(r.se)}"
         lines.append(f"| {r.arch} | {r.training} | {r.labels} | {r.budget} | {int(r.n)} | {f(r.acc)} | {f(r.acc_big)} | "
                      f"{gap} | {r.converged} | {f(r.secs)} |")
-    n_ok, n_open = (t.converged == 'yes').sum(), (t.converged == 'incomplete').sum()
-    lines += ["", f"**{n_ok} of {len(t)}** (pair, pool size) rows converged{f', {n_open} incomplete' if n_open else ''}."]
+    count = lambda r: f"**{(r.converged == 'yes').sum()} of {len(r)}** (pair, pool size) rows converged" + \
+                      (f", {n} incomplete" if (n := (r.converged == 'incomplete').sum()) else '')
+    req, other = t.labels.isin(grid_sizes), sorted(set(t.labels) - set(grid_sizes))
+    lines += ["", f"{count(t[req])} at the grid's smallest and largest pool ({' and '.join(map(str, grid_sizes))} labels)"
+              + (f"; at the other pool sizes measured ({', '.join(map(str, other))} labels): {count(t[~req])}" if other else '') + "."]
     lines += future_check(t, sizes, archs), *[params(profile, archs)]
     return '\n'.join(lines) + '\n'
 
@@ -231,7 +234,7 @@ def main():
     have = done_rows(out/'convergence.csv', a.profile)
     archs = reported(a.archs, set(have.arch), [*EVAL_MODELS, *FUTURE_MODELS])
     trainings = reported(a.trainings, set(have.training), list(TRAININGS))
-    md = report(a.profile, archs, trainings, sorted({*grid_sizes, *sizes, *have.labels.astype(int)}), a.min_seeds, a.factor,
+    md = report(a.profile, archs, trainings, sorted({*grid_sizes, *sizes, *have.labels.astype(int)}), grid_sizes, a.min_seeds, a.factor,
                 a.tol, out/'convergence.csv')
     (out/'convergence.md').write_text(md)
     print(md)

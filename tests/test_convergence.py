@@ -66,6 +66,12 @@ def test_convergence_check_future_models_at_the_final_pool_only(tmp_path):
     assert '0 trainings to run (6 already measured)' in smallest           # one pool size to check, nothing left to train
     md = (tmp_path/'convergence.md').read_text()                           # ... and the report keeps the other pool size
     assert '| resnet6 | base | 15 |' in md and '| wrn28_2 | base | 15 |' in md and '| wrn28_2 | base | 10 |' not in md
+    extra = check(tmp_path, '--archs', 'resnet6', '--trainings', 'base', '--seeds', '0', '--min-seeds', '1', '--sizes', '12')
+    assert '2 trainings to run (6 already measured)' in extra              # a pool size between the grid's two
+    md = (tmp_path/'convergence.md').read_text()                           # ... is reported, and counted apart
+    assert '| resnet6 | base | 12 |' in md and '| wrn28_2 | base | 12 |' not in md
+    assert ("of 3** (pair, pool size) rows converged at the grid's smallest and largest pool (10 and 15 labels); "
+            "at the other pool sizes measured (12 labels): **") in md and "of 1** (pair, pool size) rows converged." in md
 
 
 def test_convergence_check_keys_rows_by_the_rampup(tmp_path):

@@ -170,19 +170,22 @@ def run_dal(cfg:DALConfig, # the run
 # %% ../nbs/05_loop.ipynb #f2573bd6
 def _eval_one(cfg, f, m, t, data, labeled, profile, compute, root)->dict:
     "The record `f` of evaluation model (`m`, `t`) on `labeled`: read it, or train the model and write it"
-    rec = _compute_record(compute)
+    rec, prec = _compute_record(compute), profile.record()
     if not f.exists():
         t0 = time.time()
         model = train_model(m, data, labeled, t, profile, seed=cfg.seed, weights_dir=cfg.weights_dir,
                             pretrain=cfg.pretrain, pretrain_seed=cfg.seed, compute=compute)
         store.write_json(f, {'eval_model': m, 'eval_training': t, 'seed': cfg.seed, 'n_labeled': len(labeled),
                              'accuracy': test_accuracy(model, data, bs=profile.eval_bs),
-                             'seconds': time.time() - t0, 'compute': rec}, root=root)
+                             'seconds': time.time() - t0, 'compute': rec, 'profile': prec}, root=root)
     r = store.read_json(f, required=['eval_model', 'eval_training', 'accuracy'])
     if r.get('compute', rec) != rec:
         raise ValueError(f"config: {f} was trained with device settings {r['compute']}, this run uses {rec}; "
                          "use another out_dir or the same device and settings")
-    return r
+    if diff := store.profile_diff(r, prec):
+        raise ValueError(f"config: {f} was trained with another {profile.name!r} profile (differs in {', '.join(diff)}) "
+                         f"than this run's; use another out_dir or move {f.parent} away to evaluate the pool again")
+    return {k: v for k, v in r.items() if k != 'profile'}  # in tables, `profile` is the profile's name
 
 def evaluate_pool(cfg:DALConfig, # gives the dataset, profile, seed, store and device settings
                   labeled, # the pool: training-row indices
@@ -226,7 +229,8 @@ def dal_status(**params)->str:
 
 def eval_status(eval_models=EVAL_MODELS, eval_trainings=TRAININGS, **params)->str:
     "'done', 'partial' or 'missing' for the evaluations of `run_eval.ipynb` parameters"
-    return _combine([store.eval_state(c.out_dir, c, eval_models, eval_trainings) for c in dal_configs(**params)])
+    return _combine([store.eval_state(c.out_dir, c, eval_models, eval_trainings,
+                                      {m: c.resolve_profile(m).record() for m in eval_models}) for c in dal_configs(**params)])
 
 def notebook_path(kind:str, # 'dal' or 'eval'
                   eval_models=EVAL_MODELS, # (eval) evaluation architectures

@@ -7,8 +7,8 @@ Docs: https://genreuse.github.io/genreuse/store.html.md"""
 # %% auto #0
 __all__ = ['RUN_KEYS', 'CYCLE_KEYS', 'KEYS', 'EVAL_KEYS', 'TABLES', 'StoreError', 'atomic_write', 'write_json', 'read_json',
            'check_out_dir', 'run_dir', 'pool_hash', 'pool_dir', 'eval_file', 'claim_dir', 'read_cycles', 'cycle_table',
-           'run_state', 'final_pool', 'eval_state', 'load_cycles', 'load_runs', 'load_perf', 'pool_evals',
-           'export_tables', 'read_tables']
+           'run_state', 'final_pool', 'profile_diff', 'eval_state', 'load_cycles', 'load_runs', 'load_perf',
+           'pool_evals', 'export_tables', 'read_tables']
 
 # %% ../nbs/04_store.ipynb #55f397e0
 import hashlib, json, os, tempfile
@@ -152,12 +152,23 @@ def final_pool(out_dir, cfg)->dict:
         raise ValueError(f"seed: the DAL run {f.parent} is not finished; run it first (run_dal.ipynb or genreuse-run)")
     return read_json(f, required=['labeled', 'pool_hash'])
 
-def eval_state(out_dir, cfg, eval_models, eval_trainings)->str:
+def profile_diff(stored:dict, # a stored record that may hold a `profile`
+                 profile:dict, # the profile record (`Profile.record`) it should have been trained with
+                )->list:
+    "The profile fields in which `stored` differs from `profile`; a record without a profile differs in none"
+    have = stored.get('profile', profile)
+    return [k for k in sorted(set(have) | set(profile)) if have.get(k) != profile.get(k)]
+
+def eval_state(out_dir, cfg, eval_models, eval_trainings,
+               profiles:dict=None, # {eval model: its profile record}; a record trained with another one is not done
+              )->str:
     "'done', 'partial' or 'missing' for the evaluations of `cfg`'s final pool by `eval_models` x `eval_trainings`"
     if run_state(out_dir, cfg) != 'done': return 'missing'
-    phash = final_pool(out_dir, cfg)['pool_hash']
-    have = [eval_file(out_dir, cfg, phash, m, t).exists() for m in eval_models for t in eval_trainings]
-    return 'done' if all(have) else 'partial' if any(have) else 'missing'
+    phash, profiles = final_pool(out_dir, cfg)['pool_hash'], profiles or {}
+    files = {(m, t): eval_file(out_dir, cfg, phash, m, t) for m in eval_models for t in eval_trainings}
+    have = [f.exists() for f in files.values()]
+    ok = [h and not (m in profiles and profile_diff(read_json(f), profiles[m])) for h, ((m, _), f) in zip(have, files.items())]
+    return 'done' if all(ok) else 'partial' if any(have) else 'missing'
 
 # %% ../nbs/04_store.ipynb #9f9e7d31
 KEYS = ['dataset', 'profile', 'strategy', 'query_model', 'query_training', 'seed']

@@ -4,12 +4,18 @@
 # (5 strategies x 3 architectures x 4 training methods x 3 seeds), the reuse evaluation of every final pool by the 12
 # evaluation models, the future models (all four training methods) on the top configurations, the export, and
 # nbs/10-14, 16, 17. An interrupted sweep resumes where it stopped when the script is run again.
-# Usage: scripts/replicate-digits.sh [results store, default runs]   (with the project's venv on PATH)
+# The store, results/digits/store by default, is committed (its JSON records, ~2 MB; not the executed notebooks): the
+# grid takes longer than a working session, and a committed store is what carries it into the next one. Every
+# invocation appends its sweep output to <store>/sweep.log, whose progress lines give each invocation's wall time.
+# Usage: scripts/replicate-digits.sh [results store, default results/digits/store]   (with the project's venv on PATH)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-store=${1:-runs}
+store=${1:-results/digits/store}
 start=$SECONDS
-genreuse-sweep --grid paper --dataset digits --executor local --out-dir "$store"
+mkdir -p "$store"
+echo "invocation started $(date -u +%FT%TZ) at $(git rev-parse --short HEAD)" >> "$store/sweep.log"
+genreuse-sweep --grid paper --dataset digits --executor local --out-dir "$store" 2>&1 | tee -a "$store/sweep.log"
+echo "invocation finished $(date -u +%FT%TZ): $(( (SECONDS - start) / 60 )) min" >> "$store/sweep.log"
 echo "sweep: $(( (SECONDS - start) / 60 )) min wall time in this invocation"
 python -c "from genreuse.store import export_tables; print(export_tables('$store', 'results/digits'))"
 for nb in 10_learning_curves 11_penalty_matrices 12_paper_tables 13_two_moons 14_findings 16_choice_of_mbar 17_gr_validity; do

@@ -165,6 +165,27 @@ def test_config_mismatch_is_refused(finished, tmp_path):
     assert snapshot(out) == before
 
 
+def test_eval_trained_with_a_changed_profile_is_redone_never_mixed(finished, tmp_path):
+    "A profile changed under the same name since a pool was evaluated: the sweep must not skip it, nor the run mix it in"
+    import shutil
+    from genreuse.loop import eval_status
+    out = tmp_path/'runs'
+    shutil.copytree(finished, out)
+    ev = ['--eval-models', 'resnet6', '--eval-trainings', 'base']
+    assert cli('genreuse-eval', '--out-dir', out, *ev, *SMOKE).returncode == 0
+    params = dict(eval_models=['resnet6'], eval_trainings=['base'], out_dir=str(out), **SMOKE_PM)
+    assert eval_status(**params) == 'done'
+    f, = out.glob('digits-smoke/eval/*/resnet6-base-seed0.json')
+    r = json.loads(f.read_text())
+    f.write_text(json.dumps({**r, 'profile': {**r['profile'], 'epochs': r['profile']['epochs'] + 10}}))
+    assert eval_status(**params) == 'partial'
+    before = snapshot(out)
+    r2 = cli('genreuse-eval', '--out-dir', out, *ev, *SMOKE)
+    assert r2.returncode != 0
+    assert r2.stderr.strip().startswith('config:') and "another 'smoke' profile (differs in epochs)" in r2.stderr
+    assert snapshot(out) == before
+
+
 def test_eval_of_unfinished_run_is_refused(tmp_path):
     r = cli('genreuse-eval', '--strategy', 'badge', '--out-dir', tmp_path, *SMOKE)
     assert r.returncode != 0 and 'is not finished' in r.stderr

@@ -6,9 +6,9 @@ Docs: https://genreuse.github.io/genreuse/store.html.md"""
 
 # %% auto #0
 __all__ = ['RUN_KEYS', 'CYCLE_KEYS', 'KEYS', 'EVAL_KEYS', 'TABLES', 'StoreError', 'atomic_write', 'write_json', 'read_json',
-           'check_out_dir', 'run_dir', 'pool_hash', 'pool_dir', 'eval_file', 'claim_dir', 'read_cycles', 'cycle_table',
-           'run_state', 'final_pool', 'profile_diff', 'eval_state', 'load_cycles', 'load_runs', 'load_perf',
-           'pool_evals', 'export_tables', 'read_tables']
+           'check_out_dir', 'run_dir', 'pool_hash', 'pool_dir', 'eval_file', 'differing_keys', 'claim_dir',
+           'read_cycles', 'cycle_table', 'run_state', 'final_pool', 'profile_diff', 'eval_state', 'load_cycles',
+           'load_runs', 'load_perf', 'pool_evals', 'export_tables', 'read_tables']
 
 # %% ../nbs/04_store.ipynb #55f397e0
 import hashlib, json, os, tempfile
@@ -107,6 +107,10 @@ def eval_file(out_dir, cfg, phash:str, eval_model:str, eval_training:str)->Path:
     return pool_dir(out_dir, cfg, phash)/f'{eval_model}-{eval_training}-seed{cfg.seed}.json'
 
 # %% ../nbs/04_store.ipynb #ce3adc69
+def differing_keys(a:dict, b:dict)->list:
+    "The keys, sorted, whose values differ between `a` and `b` (a key missing from one differs)"
+    return [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+
 def claim_dir(rdir, # a run directory
               record:dict, # {'config': ..., 'profile': ...}: what the run is
               version:str, # genreuse version, stored with a new record
@@ -116,8 +120,7 @@ def claim_dir(rdir, # a run directory
     f = Path(rdir)/'config.json'
     if not f.exists(): return write_json(f, {**record, 'version': version}, root=root)
     stored = read_json(f, required=list(record))
-    diff = [f'{part}.{k}' for part in record for k in sorted(set(record[part]) | set(stored[part]))
-            if record[part].get(k) != stored[part].get(k)]
+    diff = [f'{part}.{k}' for part in record for k in differing_keys(stored[part], record[part])]
     if diff:
         raise ValueError(f"config: {rdir} holds a run with a different configuration (differs in {', '.join(diff)}); "
                          "use another out_dir or move that directory away")
@@ -156,8 +159,7 @@ def profile_diff(stored:dict, # a stored record that may hold a `profile`
                  profile:dict, # the profile record (`Profile.record`) it should have been trained with
                 )->list:
     "The profile fields in which `stored` differs from `profile`; a record without a profile differs in none"
-    have = stored.get('profile', profile)
-    return [k for k in sorted(set(have) | set(profile)) if have.get(k) != profile.get(k)]
+    return differing_keys(stored.get('profile', profile), profile)
 
 def eval_state(out_dir, cfg, eval_models, eval_trainings,
                profiles:dict=None, # {eval model: its profile record}; a record trained with another one is not done
@@ -165,10 +167,10 @@ def eval_state(out_dir, cfg, eval_models, eval_trainings,
     "'done', 'partial' or 'missing' for the evaluations of `cfg`'s final pool by `eval_models` x `eval_trainings`"
     if run_state(out_dir, cfg) != 'done': return 'missing'
     phash, profiles = final_pool(out_dir, cfg)['pool_hash'], profiles or {}
-    files = {(m, t): eval_file(out_dir, cfg, phash, m, t) for m in eval_models for t in eval_trainings}
-    have = [f.exists() for f in files.values()]
-    ok = [h and not (m in profiles and profile_diff(read_json(f), profiles[m])) for h, ((m, _), f) in zip(have, files.items())]
-    return 'done' if all(ok) else 'partial' if any(have) else 'missing'
+    files = [(m, eval_file(out_dir, cfg, phash, m, t)) for m in eval_models for t in eval_trainings]
+    have = [f for _, f in files if f.exists()]
+    stale = [f for m, f in files if f in have and m in profiles and profile_diff(read_json(f), profiles[m])]
+    return 'done' if len(have) == len(files) and not stale else 'partial' if have else 'missing'
 
 # %% ../nbs/04_store.ipynb #9f9e7d31
 KEYS = ['dataset', 'profile', 'strategy', 'query_model', 'query_training', 'seed']

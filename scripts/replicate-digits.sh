@@ -4,9 +4,9 @@
 # (5 strategies x 3 architectures x 4 training methods x 3 seeds), the reuse evaluation of every final pool by the 12
 # evaluation models, the future models (all four training methods) on the top configurations, the export, and
 # nbs/10-14, 16, 17. An interrupted sweep resumes where it stopped when the script is run again.
-# The store, results/digits/store by default, is committed (its JSON records, ~2 MB; not the executed notebooks): the
+# The store, results/digits/store by default, is committed (its JSON records, a few MB; not the executed notebooks): the
 # grid takes longer than a working session, and a committed store is what carries it into the next one. Every
-# invocation appends its sweep output to <store>/sweep.log, whose progress lines give each invocation's wall time.
+# invocation appends its sweep output to <store>/sweep.log between lines that time it.
 # Usage: scripts/replicate-digits.sh [results store, default results/digits/store]   (with the project's venv on PATH)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -9,8 +9,8 @@ __all__ = ['GRIDS', 'EXECUTORS', 'COLUMNS', 'slurm_task', 'slurm_group', 'SLURM_
            'Task', 'dal_tasks', 'eval_tasks', 'future_targets', 'error_line', 'run_notebook', 'repo_root',
            'run_notebooks', 'loop_notebook_path', 'loop_status', 'visible_gpus', 'worker_devices', 'local_workers',
            'TaskFailed', 'SlurmTask', 'SlurmGroup', 'slurm_parameters', 'notebook_paths', 'run_device', 'run_tasks',
-           'train_steps', 'grid_trainings', 'sweep_steps', 'step_cost_path', 'estimate_hours', 'cost_report', 'summary',
-           'sweep', 'genreuse_sweep']
+           'train_steps', 'grid_trainings', 'sweep_steps', 'step_cost_path', 'estimate_hours', 'cost_report',
+           'sweep_invocations', 'summary', 'sweep', 'genreuse_sweep']
 
 # %% ../nbs/08_sweep.ipynb #df4681ea
 import json, os, re, signal, sys, time, multiprocessing as mp
@@ -222,13 +222,19 @@ def local_workers(n_jobs:int=None, # workers; None: one per GPU slot, or one per
     return worker_devices(n_jobs, gpus, jobs_per_gpu)
 
 # %% ../nbs/08_sweep.ipynb #c8142c8a
-def _quiet_worker():
+def _init_worker(parent:int # pid of the process that runs the pool
+                ):
     """Set up a pool worker: its stderr (and so its kernels' start-up warnings) goes to /dev/null, errors come back as
     results; it ignores USR2, submitit's time-limit signal, which the main process of a Slurm job handles (a forked
-    worker would inherit submitit's handler and requeue the job once more)"""
+    worker would inherit submitit's handler and requeue the job once more); on Linux it gets SIGTERM when `parent`
+    ends, however it ends, and its kernel then stops too (a kernel exits when the process that started it is gone)"""
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
     signal.signal(signal.SIGUSR2, signal.SIG_IGN)
-
+    if sys.platform.startswith('linux'):
+        import ctypes
+        ctypes.CDLL(None).prctl(1, int(signal.SIGTERM))   # 1: PR_SET_PDEATHSIG
+        if os.getppid() != parent: os._exit(1)      # `parent` ended before the line above
+        
 def _run_local(jobs, devices, prog, threads=None):
     """Run `jobs` (kwargs of `run_notebook`) in a process pool, a worker per entry of `devices` (the
     `CUDA_VISIBLE_DEVICES` of its kernels), `threads` per kernel (None: cores // workers); results in order"""
@@ -237,7 +243,7 @@ def _run_local(jobs, devices, prog, threads=None):
     threads = threads or max(1, (os.cpu_count() or 1) // n)
     res, todo, running, free = [None] * len(jobs), list(range(len(jobs)))[::-1], {}, list(range(n))
     ctx = mp.get_context('fork' if 'fork' in mp.get_all_start_methods() else 'spawn')
-    with ProcessPoolExecutor(n, mp_context=ctx, initializer=_quiet_worker) as pool:
+    with ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)) as pool:
         while todo or running:
             while todo and free:   # a worker runs one notebook at a time, always on its own device
                 w, i = free.pop(0), todo.pop()
@@ -531,6 +537,29 @@ def cost_report(steps:pd.DataFrame, # `sweep_steps`
     miss = est[est.hours.isna()]
     if len(miss): lines.append(f"cost: no {profile!r} row for {', '.join(miss.arch + '/' + miss.training)}: not counted")
     return '\n'.join(lines)
+
+# %% ../nbs/08_sweep.ipynb #b2e4d6f8
+_STAMP = r'(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)'
+_TIME = r'(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ|\d\d:\d\d:\d\dZ)'   # a pause may end with the time only (same day)
+
+def sweep_invocations(log:str # the text of a sweep log (`<store>/sweep.log` of `scripts/replicate-digits.sh`)
+                     )->pd.DataFrame:
+    "One row per invocation in `log`: `start`, `end`, how it `ended` and its `paused` and `wall` minutes"
+    rows = []
+    for n, line in enumerate(log.splitlines(), 1):
+        if m := re.match(rf'invocation started {_STAMP}', line):
+            rows.append(dict(start=pd.Timestamp(m[1]), end=pd.NaT, ended='', paused=0.))
+        elif m := re.match(rf'(invocation (finished|stopped) {_STAMP}|paused {_STAMP} - {_TIME})', line):
+            if not rows or rows[-1]['ended']:
+                raise ValueError(f"log: line {n} ({line[:40]!r}...) is outside an invocation (no 'invocation started' line before it)")
+            r = rows[-1]
+            if m[2]: r.update(end=pd.Timestamp(m[3]), ended=m[2])
+            else:
+                a = pd.Timestamp(m[4])
+                b = pd.Timestamp(m[5] if 'T' in m[5] else f"{m[4][:10]}T{m[5]}")
+                r['paused'] += (b - a).total_seconds() / 60
+    df = pd.DataFrame(rows, columns=['start', 'end', 'ended', 'paused'])
+    return df.assign(wall=(df['end'] - df['start']).dt.total_seconds() / 60 - df['paused'])
 
 # %% ../nbs/08_sweep.ipynb #64d0a8e6
 def summary(table:pd.DataFrame # the result of `sweep` or `run_tasks`

@@ -1,5 +1,5 @@
 """Sweep tests: the local executor end to end on a fixture notebook, the GPU each kernel sees (stand-in GPU ids, no GPU
-needed), the CLI's bad input, the dry run's cost estimate, and (marked `slurm`) the submitit executor against the real
+needed), a local sweep stopped by SIGTERM taking its workers and kernels with it, the CLI's bad input, the dry run's cost estimate, and (marked `slurm`) the submitit executor against the real
 one-node cluster of scripts/slurm-up.sh: completion, failed and cancelled jobs, jobs without GPUs that see none, and
 jobs requeued after a time-limit signal or a preemption that resume where they stopped."""
 import json, os, subprocess, sys, threading, time, uuid
@@ -150,9 +150,39 @@ def test_pool_workers_ignore_the_time_limit_signal():
     pool worker would inherit it and requeue the job too, so the workers ignore USR2"""
     import multiprocessing as mp, signal
     from concurrent.futures import ProcessPoolExecutor
-    from genreuse.sweep import _quiet_worker
-    with ProcessPoolExecutor(1, mp_context=mp.get_context('fork'), initializer=_quiet_worker) as pool:
+    from genreuse.sweep import _init_worker
+    with ProcessPoolExecutor(1, mp_context=mp.get_context('fork'), initializer=_init_worker, initargs=(os.getpid(),)) as pool:
         assert pool.submit(signal.getsignal, signal.SIGUSR2).result() == signal.SIG_IGN
+
+
+STOPPABLE = """
+import sys
+from pathlib import Path
+from genreuse.sweep import Task, run_tasks
+out = Path(sys.argv[1])
+tasks = [Task('dal', f't{i}', dict(mode='ok', seconds=600, out=str(out/f'{i}.txt'))) for i in range(2)]
+run_tasks(tasks, notebooks={'dal': sys.argv[2]}, path_fn=lambda kind, **p: Path(p['out']).with_suffix('.ipynb'), n_jobs=2)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='workers follow the sweep on Linux only (PR_SET_PDEATHSIG)')
+def test_local_sweep_stopped_by_sigterm_leaves_no_worker_or_kernel(tmp_path):
+    """`kill <sweep pid>` ends the sweep's process alone; its pool workers and their kernels must end with it instead of
+    training on (and writing into the store) for as long as their notebooks take"""
+    import psutil
+    p = subprocess.Popen([sys.executable, '-c', STOPPABLE, str(tmp_path), str(FIXTURE)], env=ENV, cwd=ROOT)
+    main, end = psutil.Process(p.pid), time.time() + 120
+    kernels = lambda ps: [c for c in ps if 'ipykernel' in ' '.join(c.cmdline())]
+    while len(kernels(main.children(recursive=True))) < 2:   # both notebooks are running in their kernels
+        assert p.poll() is None and time.time() < end, 'the two kernels did not start'
+        time.sleep(0.5)
+    family = main.children(recursive=True)   # 2 workers, 2 kernels
+    names = {c.pid: ' '.join(c.cmdline()[:3]) for c in family}
+    p.terminate()
+    p.wait(30)
+    _, alive = psutil.wait_procs(family, timeout=30)
+    assert alive == [], f"still running 30 s after the sweep ended: {[names[a.pid] for a in alive]}"
+    assert len(family) == 4 and not list(tmp_path.glob('*.txt'))   # the notebooks did not finish
 
 
 # ---------------------------------------------------------------- Slurm (real one-node cluster)

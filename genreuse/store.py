@@ -8,7 +8,7 @@ Docs: https://genreuse.github.io/genreuse/store.html.md"""
 __all__ = ['RUN_KEYS', 'CYCLE_KEYS', 'KEYS', 'EVAL_KEYS', 'TABLES', 'StoreError', 'atomic_write', 'write_json', 'read_json',
            'check_out_dir', 'run_dir', 'pool_hash', 'pool_dir', 'eval_file', 'differing_keys', 'claim_dir',
            'read_cycles', 'cycle_table', 'run_state', 'final_pool', 'profile_diff', 'eval_state', 'load_cycles',
-           'load_runs', 'load_perf', 'pool_evals', 'export_tables', 'read_tables']
+           'load_runs', 'load_perf', 'pool_evals', 'export_tables', 'read_tables', 'training_seconds']
 
 # %% ../nbs/04_store.ipynb #55f397e0
 import hashlib, json, os, tempfile
@@ -237,3 +237,20 @@ def read_tables(results='results', # a directory written by `export_tables`, or 
     missing = [f'{n}.csv' for n in TABLES if not (results/f'{n}.csv').exists()]
     if missing: raise FileNotFoundError(f"results: {results} has neither a results store nor {', '.join(missing)}")
     return {n: pd.read_csv(results/f'{n}.csv') for n in TABLES}
+
+# %% ../nbs/04_store.ipynb #d2e3f4a5
+def training_seconds(out_dir='runs', # root of the results store
+                    )->pd.DataFrame:
+    "One row per training in the store: `phase` 'dal' (a cycle: its query model's training and query) or 'eval', and its seconds"
+    rows, groups = [], {}
+    for d, k in _runs(out_dir):
+        groups[d.parents[3].name] = k['dataset'], k['profile']
+        rows += [dict(phase='dal', dataset=k['dataset'], profile=k['profile'], arch=k['query_model'],
+                      training=k['query_training'], seconds=c.get('train_seconds', np.nan) + c.get('query_seconds', 0.))
+                 for c in read_cycles(d)]
+    for g, (dataset, profile) in groups.items():
+        for f in sorted((Path(out_dir)/g/'eval').glob('*/*-seed*.json')):
+            e = read_json(f, required=EVAL_KEYS[:2])
+            rows.append(dict(phase='eval', dataset=dataset, profile=profile, arch=e['eval_model'],
+                             training=e['eval_training'], seconds=e.get('seconds', np.nan)))
+    return pd.DataFrame(rows, columns=['phase', 'dataset', 'profile', 'arch', 'training', 'seconds'])

@@ -10,7 +10,8 @@ for the query and evaluation models; the future models train only on final pools
 and the Random ones), so they are checked at the largest.
 
 Each training is one row of bench/results/convergence.csv, written as soon as it ends, so an interrupted check resumes
-and a changed budget retrains only the rows it changes. The report bench/results/convergence.md has a row per pair and
+and a changed budget, width or other profile value that a training reads (learning rate, MixMatch's λu or temperature,
+SimCLR's values, ...; the `values` column hashes them) retrains only the rows it changes. The report bench/results/convergence.md has a row per pair and
 pool size (budget, accuracy, 4×-budget accuracy, gap, seconds per training), the check of issue 13 §2 (future models at
 least as accurate as the query models they succeed, Base on the final pool size) and the parameter counts.
 SimCLR pretraining runs first, one task per (architecture, budget, seed), then the trainings, in `--jobs` processes of
@@ -18,7 +19,7 @@ one thread each. `python bench/convergence.py` (about 1.5 hours on 2 cores); `--
 trained and `--sizes` the pool sizes, while the report keeps the grid's smallest and largest pool and every architecture,
 training and pool size already measured, so checking a subset never drops rows from it.
 """
-import argparse, csv, json, os, time
+import argparse, csv, hashlib, json, os, time
 from multiprocessing import get_context
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -29,8 +30,9 @@ from genreuse.simclr import create_pretrained, pretrained_path
 from genreuse.training import get_profile, val_accuracy
 
 RESULTS = Path(__file__).parent/'results'
-COLS = ['profile', 'arch', 'width', 'training', 'labels', 'seed', 'factor', 'budget', 'rampup', 'val_accuracy', 'seconds']
-KEY = ['arch', 'width', 'training', 'labels', 'factor', 'budget', 'rampup']   # with the seed: which training a row is
+COLS = ['profile', 'arch', 'width', 'training', 'labels', 'seed', 'factor', 'budget', 'rampup', 'values', 'val_accuracy', 'seconds']
+KEY = ['arch', 'width', 'training', 'labels', 'factor', 'budget', 'rampup', 'values']   # with the seed: which training a row is
+UNUSED = {'base': ('mixmatch', 'simclr'), 'semi': ('simclr',), 'self': ('mixmatch',), '3sl': ()}   # groups a training ignores
 SUCCESSORS = {'wrn28_10': 'resnet18', 'wrn28_2': 'resnet10'}   # §2: future model -> query model it must match
 PAPER_PARAMS = {'resnet6': None, 'resnet10': 4.9e6, 'resnet18': 11.2e6, 'wrn28_2': 1.5e6, 'wrn28_10': 36.5e6}
 
@@ -57,10 +59,17 @@ def rampup(p, training, labels):
     return f"{p.mixmatch.for_pool(labels).rampup_epochs:g}" if training in ('semi', '3sl') else ''
 
 
+def profile_values(p, training):
+    "A short hash of every value of resolved profile `p` that `training` reads (lr, weight decay, MixMatch's and SimCLR's values, ...)"
+    r = {k: v for k, v in p.record().items() if k not in ('name', *UNUSED[training])}
+    return hashlib.sha1(json.dumps(r, sort_keys=True).encode()).hexdigest()[:12]
+
+
 def setting(profile, arch, training, labels, factor):
-    "What tells a training's rows apart besides pool and seed: width, budget and ramp-up of `scaled(profile, arch, factor)`"
+    "What tells a training's rows apart besides pool and seed: width, budget, ramp-up and the hash of the values of `scaled(profile, arch, factor)`"
     p = scaled(profile, arch, factor)
-    return dict(width=p.width, budget=budget(p, training, labels), rampup=rampup(p, training, labels))
+    return dict(width=p.width, budget=budget(p, training, labels), rampup=rampup(p, training, labels),
+                values=profile_values(p, training))
 
 
 def pool_sizes(arch, sizes):
@@ -95,18 +104,30 @@ def _train(task):
     m = train_model(arch, data, pool(data.n_train, labels, seed), training, p, seed=seed, weights_dir=weights,
                     pretrain='never')
     secs = time.perf_counter() - t
-    return dict(profile=profile, arch=arch, width=p.width, training=training, labels=labels, seed=seed, factor=factor,
-                budget=budget(p, training, labels), rampup=rampup(p, training, labels), val_accuracy=round(val_accuracy(m, data), 2), seconds=round(secs, 2))
+    return dict(profile=profile, arch=arch, training=training, labels=labels, seed=seed, factor=factor,
+                **setting(profile, arch, training, labels, factor), val_accuracy=round(val_accuracy(m, data), 2), seconds=round(secs, 2))
 
 
 def done_rows(path, profile):
-    "Rows of `profile` already measured (a budget, ramp-up or width that changed since gives new rows)"
-    rows = pd.read_csv(path, dtype={'rampup': str}, keep_default_na=False) if path.exists() else pd.DataFrame(columns=COLS)
+    "Rows of `profile` already measured (a budget, ramp-up, width or other value that changed since gives new rows)"
+    rows = pd.read_csv(path, dtype={'rampup': str, 'values': str}, keep_default_na=False) if path.exists() else pd.DataFrame(columns=COLS)
+    if 'values' not in rows: rows['values'] = ''   # as `add_values_column` (--report-only does not write the table)
     return rows[rows.profile == profile]
+
+
+def add_values_column(path):
+    "Give a table written before rows were keyed by their profile values an empty `values` column (its rows match no setting)"
+    if not path.exists() or 'values' in pd.read_csv(path, nrows=0).columns: return
+    rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+    rows.insert(COLS.index('values'), 'values', '')
+    tmp = path.with_suffix('.tmp')
+    rows.to_csv(tmp, index=False)
+    tmp.replace(path)
 
 
 def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path):
     "Run the trainings not yet in `path`, appending a row per training as it ends"
+    add_values_column(path)
     have = done_rows(path, profile)
     key = lambda r: (*(r[c] for c in KEY), int(r['seed']))
     seen = {key(r) for r in have.to_dict('records')}
@@ -117,7 +138,7 @@ def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path
     print(f"{len(todo)} trainings to run ({len(seen)} already measured), {len(pre)} SimCLR pretrainings", flush=True)
     new = not path.exists()
     with get_context('spawn').Pool(jobs, initializer=_init_worker, initargs=(OVERRIDES,)) as ex, open(path, 'a', newline='') as f:
-        w = csv.DictWriter(f, COLS)
+        w = csv.DictWriter(f, COLS, lineterminator='\n')
         if new: w.writeheader()
         for i, (task, secs) in enumerate(ex.imap_unordered(_pretrain, pre)):
             print(f"pretrained {i + 1}/{len(pre)} {task[1]} x{task[2]} seed {task[3]}: "

@@ -92,3 +92,22 @@ def test_convergence_check_reads_only_its_profiles_rows(tmp_path):
     assert '4 trainings to run (0 already measured)' in out                # another profile's rows are not this one's
     md = (tmp_path/'convergence.md').read_text()
     assert '| resnet6 | base | 10 |' in md and '| resnet6 | base | 12 |' not in md and '| resnet6 | base | 17 |' not in md
+
+
+def test_convergence_check_keys_rows_by_every_value_the_training_reads(tmp_path):
+    out = check(tmp_path, '--trainings', 'base', 'semi', '--seeds', '0', '--min-seeds', '1')
+    assert '8 trainings to run (0 already measured)' in out                # 2 trainings x 2 sizes x 2 budgets
+    lam = check(tmp_path, '--trainings', 'base', 'semi', '--seeds', '0', '--min-seeds', '1', '--override', '{"mixmatch": {"lambda_u": 5.0}}')
+    assert '4 trainings to run (8 already measured)' in lam                # same budgets, another λu: MixMatch retrained, Base not
+    rows = pd.read_csv(tmp_path/'convergence.csv', dtype={'values': str})
+    assert rows.groupby('training')['values'].nunique().to_dict() == {'base': 2, 'semi': 4}   # a hash per budget (x λu)
+
+
+def test_convergence_check_upgrades_a_table_without_values(tmp_path):
+    check(tmp_path, '--trainings', 'base', '--seeds', '0', '--min-seeds', '1')
+    old = pd.read_csv(tmp_path/'convergence.csv', dtype=str, keep_default_na=False).drop(columns='values')
+    old.to_csv(tmp_path/'convergence.csv', index=False)                   # as written before rows were keyed by their values
+    out = check(tmp_path, '--trainings', 'base', '--seeds', '0', '--min-seeds', '1')
+    assert '4 trainings to run (4 already measured)' in out                # unkeyed rows are kept but not trusted: retrained
+    rows = pd.read_csv(tmp_path/'convergence.csv', dtype={'values': str}, keep_default_na=False)
+    assert len(rows) == 8 and (rows['values'] == '').sum() == 4 and rows.val_accuracy.between(0, 100).all()

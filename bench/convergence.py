@@ -15,7 +15,8 @@ SimCLR's values, ...; the `values` column hashes them) retrains only the rows it
 pool size (budget, accuracy, 4×-budget accuracy, gap, seconds per training), the check of issue 13 §2 (future models at
 least as accurate as the query models they succeed, Base on the final pool size) and the parameter counts.
 SimCLR pretraining runs first, one task per (architecture, budget, seed), then the trainings, in `--jobs` processes of
-one thread each. `python bench/convergence.py` (about 1.5 hours on 2 cores); `--archs`/`--trainings` narrow what is
+one thread each, on `--device`: the CPU by default, or a GPU (`cuda`), whose rows the table keeps apart from the CPU's
+and reports in convergence-cuda.md. `python bench/convergence.py` (about 1.5 hours on 2 cores); `--archs`/`--trainings` narrow what is
 trained and `--sizes` the pool sizes, while the report keeps the grid's smallest and largest pool and every architecture,
 training and pool size already measured, so checking a subset never drops rows from it.
 """
@@ -23,15 +24,17 @@ import argparse, csv, hashlib, json, os, time
 from multiprocessing import get_context
 from pathlib import Path
 import numpy as np, pandas as pd, torch
+from genreuse.checks import resolve_device
 from genreuse.data import load_data
 from genreuse.methods import TRAININGS, train_model
 from genreuse.models import EVAL_MODELS, FUTURE_MODELS, build_model, num_params
 from genreuse.simclr import create_pretrained, pretrained_path
-from genreuse.training import get_profile, val_accuracy
+from genreuse.training import Compute, get_profile, val_accuracy
 
 RESULTS = Path(__file__).parent/'results'
-COLS = ['profile', 'arch', 'width', 'training', 'labels', 'seed', 'factor', 'budget', 'rampup', 'values', 'val_accuracy', 'seconds']
+COLS = ['profile', 'device', 'arch', 'width', 'training', 'labels', 'seed', 'factor', 'budget', 'rampup', 'values', 'val_accuracy', 'seconds']
 KEY = ['arch', 'width', 'training', 'labels', 'factor', 'budget', 'rampup', 'values']   # with the seed: which training a row is
+ADDED = {'values': '', 'device': 'cpu'}   # columns a table may predate, and what its rows had
 UNUSED = {'base': ('mixmatch', 'simclr'), 'semi': ('simclr',), 'self': ('mixmatch',), '3sl': ()}   # groups a training ignores
 SUCCESSORS = {'wrn28_10': 'resnet18', 'wrn28_2': 'resnet10'}   # §2: future model -> query model it must match
 PAPER_PARAMS = {'resnet6': None, 'resnet10': 4.9e6, 'resnet18': 11.2e6, 'wrn28_2': 1.5e6, 'wrn28_10': 36.5e6}
@@ -88,52 +91,57 @@ def _init_worker(overrides):
 
 
 def _pretrain(task):
-    profile, arch, factor, seed, weights = task
-    data, p = load_data('digits'), scaled(profile, arch, factor)
-    if pretrained_path(weights, data.name, p, seed).exists(): return task, None   # pretrained by an earlier check
+    profile, arch, factor, seed, weights, device = task
+    data, p = load_data('digits', device=device), scaled(profile, arch, factor)
+    if pretrained_path(weights, data.name, p, seed, Compute(str(data.x_train.device))).exists(): return task, None   # pretrained by an earlier check
     t = time.perf_counter()
     create_pretrained(data, p, seed=seed, weights_dir=weights)
     return task, time.perf_counter() - t
 
 
 def _train(task):
-    profile, arch, training, labels, seed, factor, weights = task
-    data = load_data('digits')
+    profile, arch, training, labels, seed, factor, weights, device = task
+    data = load_data('digits', device=device)
     p = scaled(profile, arch, factor)
     t = time.perf_counter()
     m = train_model(arch, data, pool(data.n_train, labels, seed), training, p, seed=seed, weights_dir=weights,
                     pretrain='never')
     secs = time.perf_counter() - t
-    return dict(profile=profile, arch=arch, training=training, labels=labels, seed=seed, factor=factor,
+    return dict(profile=profile, device=device, arch=arch, training=training, labels=labels, seed=seed, factor=factor,
                 **setting(profile, arch, training, labels, factor), val_accuracy=round(val_accuracy(m, data), 2), seconds=round(secs, 2))
 
 
-def done_rows(path, profile):
-    "Rows of `profile` already measured (a budget, ramp-up, width or other value that changed since gives new rows)"
+def done_rows(path, profile, device='cpu'):
+    "Rows of `profile` already measured on `device` (a budget, ramp-up, width or other value that changed since gives new rows)"
     rows = pd.read_csv(path, dtype={'rampup': str, 'values': str}, keep_default_na=False) if path.exists() else pd.DataFrame(columns=COLS)
-    if 'values' not in rows: rows['values'] = ''   # as `add_values_column` (--report-only does not write the table)
-    return rows[rows.profile == profile]
+    for c, v in ADDED.items():
+        if c not in rows: rows[c] = v   # as `add_missing_columns` (--report-only does not write the table)
+    return rows[(rows.profile == profile) & (rows.device == device)]
 
 
-def add_values_column(path):
-    "Give a table written before rows were keyed by their profile values an empty `values` column (its rows match no setting)"
-    if not path.exists() or 'values' in pd.read_csv(path, nrows=0).columns: return
+def add_missing_columns(path):
+    """Give a table written before rows were keyed by their profile values (an empty `values` column: its rows match no
+    setting) or by their device (`device` cpu: every earlier check ran on the CPU) the columns of `COLS`"""
+    if not path.exists(): return
+    have = pd.read_csv(path, nrows=0).columns
+    if all(c in have for c in ADDED): return
     rows = pd.read_csv(path, dtype=str, keep_default_na=False)
-    rows.insert(COLS.index('values'), 'values', '')
+    for c, v in ADDED.items():
+        if c not in rows: rows[c] = v
     tmp = path.with_suffix('.tmp')
-    rows.to_csv(tmp, index=False)
+    rows[COLS].to_csv(tmp, index=False)
     tmp.replace(path)
 
 
-def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path):
-    "Run the trainings not yet in `path`, appending a row per training as it ends"
-    add_values_column(path)
-    have = done_rows(path, profile)
+def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path, device='cpu'):
+    "Run the trainings not yet in `path` on `device`, appending a row per training as it ends"
+    add_missing_columns(path)
+    have = done_rows(path, profile, device)
     key = lambda r: (*(r[c] for c in KEY), int(r['seed']))
     seen = {key(r) for r in have.to_dict('records')}
-    todo = [(profile, a, t, n, s, f, weights) for a in archs for t in trainings for n in pool_sizes(a, sizes) for s in seeds
+    todo = [(profile, a, t, n, s, f, weights, device) for a in archs for t in trainings for n in pool_sizes(a, sizes) for s in seeds
             for f in (1, factor) if key(dict(arch=a, training=t, labels=n, seed=s, factor=f, **setting(profile, a, t, n, f))) not in seen]
-    pre = sorted({(profile, a, f, s, weights) for _, a, t, _, s, f, _ in todo if t in ('self', '3sl')})
+    pre = sorted({(profile, a, f, s, weights, device) for _, a, t, _, s, f, *_ in todo if t in ('self', '3sl')})
     todo.sort(key=lambda x: -x[5] * (3 if x[1].startswith('wrn') else 1))   # long ones first: less idle tail
     print(f"{len(todo)} trainings to run ({len(seen)} already measured), {len(pre)} SimCLR pretrainings", flush=True)
     new = not path.exists()
@@ -149,13 +157,13 @@ def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path
                   f"x{row['factor']}: {row['val_accuracy']} % in {row['seconds']} s", flush=True)
 
 
-def report(profile, archs, trainings, sizes, grid_sizes, min_seeds, factor, tol, path):
+def report(profile, archs, trainings, sizes, grid_sizes, min_seeds, factor, tol, path, device='cpu'):
     "The markdown report of the rows of the profile's current budgets: every seed measured with both budgets; the count of converged rows is of the `grid_sizes` (the grid's smallest and largest pool), other `sizes` are counted apart"
-    rows = done_rows(path, profile)
+    rows = done_rows(path, profile, device)
     cur = [dict(arch=a, training=t, labels=n, factor=f, **setting(profile, a, t, n, f))
            for a in archs for t in trainings for n in pool_sizes(a, sizes) for f in (1, factor)]
     rows = rows.merge(pd.DataFrame(cur), on=KEY)
-    if rows.empty: raise SystemExit(f"{path}: no measured rows for the {profile!r} profile's current budgets; run without --report-only")
+    if rows.empty: raise SystemExit(f"{path}: no measured rows for the {profile!r} profile's current budgets on {device}; run without --report-only")
     keys = ['arch', 'training', 'labels']
     paired = rows.pivot_table(index=[*keys, 'seed'], columns='factor', values='val_accuracy').reindex(columns=[1, factor])
     paired = paired.dropna()   # a seed counts once it has both budgets
@@ -171,7 +179,7 @@ def report(profile, archs, trainings, sizes, grid_sizes, min_seeds, factor, tol,
     t = t.sort_values(keys, key=lambda c: c.map(order[0] if c.name == 'arch' else order[1]) if c.name != 'labels' else c)
     seeds = sorted(map(int, paired.reset_index().seed.unique()))
     lines = [f"# Convergence of the `{profile}` profile on the validation split", "",
-             f"torch {torch.__version__}, CPU, one thread per training. Validation accuracy (%) on digits' 250 validation "
+             f"torch {torch.__version__}, {'CPU' if device == 'cpu' else f'{device} (fp32)'}, one thread per training. Validation accuracy (%) on digits' 250 validation "
              f"images, mean over every seed measured with both budgets (seeds column; at least {min_seeds}; seeds "
              f"{', '.join(map(str, seeds))} occur); each seed draws one random pool, trained with the profile's budget "
              f"and with {factor}× it (every length: Base epochs, MixMatch epochs and ramp-up, SimCLR epochs). Converged: "
@@ -237,13 +245,16 @@ def main():
     ap.add_argument('--sizes', nargs='+', type=int, help="pool sizes (default: the profile's smallest and largest)")
     ap.add_argument('--factor', type=int, default=4)
     ap.add_argument('--tol', type=float, default=1.5)
-    ap.add_argument('--jobs', type=int, default=min(2, os.cpu_count()))
+    ap.add_argument('--jobs', type=int, default=min(2, os.cpu_count()), help='trainings at once, one process (and CPU thread) each')
+    ap.add_argument('--device', default='cpu', help="where the trainings run: cpu, cuda or cuda:N (the rows of each device are apart)")
     ap.add_argument('--weights-dir', default='bench/convergence-weights')
     ap.add_argument('--out-dir', default=str(RESULTS), help='where convergence.csv and convergence.md are written')
     ap.add_argument('--override', type=json.loads, default={}, metavar='JSON',
                     help='Profile fields to try, e.g. \'{"epochs": 600, "simclr": {"epochs": 240}}\' (use another --out-dir)')
     ap.add_argument('--report-only', action='store_true', help='rewrite the report from the measured rows')
     a = ap.parse_args()
+    try: device = a.device if a.report_only else resolve_device(a.device)   # a report needs no device
+    except ValueError as e: ap.error(str(e))
     OVERRIDES.update(a.override)
     b = get_profile(a.profile).budget
     grid_sizes = [b.init_size, b.init_size + b.cycles * b.query_size]
@@ -251,13 +262,13 @@ def main():
     out = Path(a.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if not a.report_only:
-        measure(a.profile, a.archs, a.trainings, sizes, a.seeds, a.factor, a.jobs, a.weights_dir, out/'convergence.csv')
-    have = done_rows(out/'convergence.csv', a.profile)
+        measure(a.profile, a.archs, a.trainings, sizes, a.seeds, a.factor, a.jobs, a.weights_dir, out/'convergence.csv', device)
+    have = done_rows(out/'convergence.csv', a.profile, device)
     archs = reported(a.archs, set(have.arch), [*EVAL_MODELS, *FUTURE_MODELS])
     trainings = reported(a.trainings, set(have.training), list(TRAININGS))
     md = report(a.profile, archs, trainings, sorted({*grid_sizes, *sizes, *have.labels.astype(int)}), grid_sizes, a.min_seeds, a.factor,
-                a.tol, out/'convergence.csv')
-    (out/'convergence.md').write_text(md)
+                a.tol, out/'convergence.csv', device)
+    (out/('convergence.md' if device == 'cpu' else f"convergence-{device.replace(':', '')}.md")).write_text(md)
     print(md)
 
 

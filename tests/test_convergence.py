@@ -2,16 +2,20 @@
 import os, subprocess, sys
 from pathlib import Path
 
-import pandas as pd
+import numpy as np, pandas as pd, torch
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def check(tmp_path, *extra):
+def run_check(tmp_path, *extra):
     args = [sys.executable, str(ROOT/'bench'/'convergence.py'), '--profile', 'smoke', '--archs', 'resnet6',
             '--trainings', 'base', 'self', '--seeds', '0', '1', '--min-seeds', '2', '--factor', '2', '--jobs', '1',
             '--out-dir', str(tmp_path), '--weights-dir', str(tmp_path/'w'), *extra]
-    r = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env={**os.environ, 'OMP_NUM_THREADS': '1'}, timeout=600)
+    return subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env={**os.environ, 'OMP_NUM_THREADS': '1'}, timeout=600)
+
+
+def check(tmp_path, *extra):
+    r = run_check(tmp_path, *extra)
     assert r.returncode == 0, r.stderr[-3000:]
     return r.stdout
 
@@ -111,3 +115,28 @@ def test_convergence_check_upgrades_a_table_without_values(tmp_path):
     assert '4 trainings to run (4 already measured)' in out                # unkeyed rows are kept but not trusted: retrained
     rows = pd.read_csv(tmp_path/'convergence.csv', dtype={'values': str}, keep_default_na=False)
     assert len(rows) == 8 and (rows['values'] == '').sum() == 4 and rows.val_accuracy.between(0, 100).all()
+
+
+def test_convergence_check_keeps_each_devices_rows_apart(tmp_path):
+    base = ('--trainings', 'base', '--seeds', '0', '--min-seeds', '1')
+    check(tmp_path, *base)
+    path = tmp_path/'convergence.csv'
+    rows = pd.read_csv(path, dtype={'rampup': str, 'values': str}, keep_default_na=False)
+    assert set(rows.device) == {'cpu'}
+    rows.drop(columns='device').to_csv(path, index=False)                  # as written before rows were keyed by device
+    assert '0 trainings to run (4 already measured)' in check(tmp_path, *base)   # ... they were CPU rows: kept and trusted
+    again = pd.read_csv(path)
+    assert len(again) == 4 and set(again.device) == {'cpu'}               # the column added, the rows unchanged
+    cpu_md = (tmp_path/'convergence.md').read_text()
+    gpu = rows.assign(device='cuda', val_accuracy=np.where(rows.factor == 1, 50.0, 60.0))   # as a GPU check appends them
+    pd.concat([rows, gpu]).to_csv(path, index=False)
+    assert '0 trainings to run (4 already measured)' in check(tmp_path, *base)   # the CPU's rows only
+    assert (tmp_path/'convergence.md').read_text() == cpu_md                # the CPU report ignores the GPU's rows
+    check(tmp_path, *base, '--device', 'cuda', '--report-only')             # a report needs no GPU
+    md = (tmp_path/'convergence-cuda.md').read_text()
+    assert 'cuda (fp32)' in md and md.count('| +10.0 ± — | NO |') == 2     # 2 pool sizes, one seed, 50 → 60 %
+    if torch.cuda.is_available():
+        assert '0 trainings to run (4 already measured)' in check(tmp_path, *base, '--device', 'cuda')
+    else:
+        r = run_check(tmp_path, *base, '--device', 'cuda')
+        assert r.returncode == 2 and "device: 'cuda' requested but no CUDA device is available" in r.stderr

@@ -170,8 +170,10 @@ def report(profile, archs, trainings, sizes, grid_sizes, min_seeds, factor, tol,
     d = (paired[factor] - paired[1]).groupby(keys)
     t = pd.DataFrame(dict(acc=paired[1].groupby(keys).mean(), acc_big=paired[factor].groupby(keys).mean(),
                           gap=d.mean(), se=d.std() / np.sqrt(d.count()), n=d.count())).reset_index()
+    measured = set(rows[keys].itertuples(index=False, name=None))
     grid = pd.DataFrame([dict(arch=a, training=m, labels=n, budget=setting(profile, a, m, n, 1)['budget'])
-                         for a in archs for m in trainings for n in pool_sizes(a, sizes)])   # unmeasured rows too: incomplete
+                         for a in archs for m in trainings for n in pool_sizes(a, sizes)
+                         if n in grid_sizes or (a, m, n) in measured])   # the grid's pools: every pair (unmeasured: incomplete); others: what was measured
     secs = rows[rows.factor == 1].groupby(keys).seconds.mean().rename('secs').reset_index()
     t = grid.merge(secs, on=keys, how='left').merge(t, on=keys, how='left').fillna({'n': 0})
     t['converged'] = np.where(t.n >= min_seeds, np.where(t.gap <= tol, 'yes', 'NO'), 'incomplete')

@@ -76,6 +76,10 @@ def test_convergence_check_future_models_at_the_final_pool_only(tmp_path):
     assert '| resnet6 | base | 12 |' in md and '| wrn28_2 | base | 12 |' not in md
     assert ("of 3** (pair, pool size) rows converged at the grid's smallest and largest pool (10 and 15 labels); "
             "at the other pool sizes measured (12 labels): **") in md and "of 1** (pair, pool size) rows converged." in md
+    md = check(tmp_path, '--archs', 'resnet6', '--trainings', 'base', 'self', '--min-seeds', '1', '--report-only')
+    assert '| resnet6 | self | 10 | 1 SimCLR ep + 2 ep | 0 |' in md and '| resnet6 | self | 15 |' in md   # the grid's pools: incomplete
+    assert '| resnet6 | self | 12 |' not in md and 'of 6** (pair, pool size) rows converged, 3 incomplete' in md   # others: as measured
+    assert '(12 labels): **0 of 1** (pair, pool size) rows converged.' in md or '(12 labels): **1 of 1**' in md
 
 
 def test_convergence_check_keys_rows_by_the_rampup(tmp_path):

@@ -93,9 +93,10 @@ def _init_worker(overrides):
 def _pretrain(task):
     profile, arch, factor, seed, weights, device = task
     data, p = load_data('digits', device=device), scaled(profile, arch, factor)
-    if pretrained_path(weights, data.name, p, seed, Compute(str(data.x_train.device))).exists(): return task, None   # pretrained by an earlier check
+    compute = Compute(str(data.x_train.device))   # what the store's path is keyed by, for the check and the pretraining alike
+    if pretrained_path(weights, data.name, p, seed, compute).exists(): return task, None   # pretrained by an earlier check
     t = time.perf_counter()
-    create_pretrained(data, p, seed=seed, weights_dir=weights)
+    create_pretrained(data, p, seed=seed, weights_dir=weights, compute=compute)
     return task, time.perf_counter() - t
 
 
@@ -111,11 +112,15 @@ def _train(task):
                 **setting(profile, arch, training, labels, factor), val_accuracy=round(val_accuracy(m, data), 2), seconds=round(secs, 2))
 
 
+def with_added_columns(rows):
+    "`rows` with the `ADDED` columns it lacks, at the value its rows had"
+    return rows.assign(**{c: v for c, v in ADDED.items() if c not in rows})
+
+
 def done_rows(path, profile, device='cpu'):
     "Rows of `profile` already measured on `device` (a budget, ramp-up, width or other value that changed since gives new rows)"
     rows = pd.read_csv(path, dtype={'rampup': str, 'values': str}, keep_default_na=False) if path.exists() else pd.DataFrame(columns=COLS)
-    for c, v in ADDED.items():
-        if c not in rows: rows[c] = v   # as `add_missing_columns` (--report-only does not write the table)
+    rows = with_added_columns(rows)   # as `add_missing_columns` writes them (--report-only does not write the table)
     return rows[(rows.profile == profile) & (rows.device == device)]
 
 
@@ -125,9 +130,7 @@ def add_missing_columns(path):
     if not path.exists(): return
     have = pd.read_csv(path, nrows=0).columns
     if all(c in have for c in ADDED): return
-    rows = pd.read_csv(path, dtype=str, keep_default_na=False)
-    for c, v in ADDED.items():
-        if c not in rows: rows[c] = v
+    rows = with_added_columns(pd.read_csv(path, dtype=str, keep_default_na=False))
     tmp = path.with_suffix('.tmp')
     rows[COLS].to_csv(tmp, index=False)
     tmp.replace(path)

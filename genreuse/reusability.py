@@ -228,24 +228,32 @@ def _gr_ranking(perf, random_strategy) -> pd.Series:
     g = g[g['strategy'] != random_strategy]
     return g.set_index([*context_columns(g), *CONFIG])['gr']
 
+def _subset_pairs(names, compare)->list:
+    "(subset, reference) pairs: every non-empty subset against all `names`, or every two disjoint non-empty subsets"
+    subsets = [s for k in range(len(names), 0, -1) for s in itertools.combinations(names, k)]
+    if compare == 'nested': return [(s, tuple(names)) for s in subsets]
+    return [(a, b) for i, a in enumerate(subsets) for b in subsets[i + 1:] if not set(a) & set(b)]
+
 def mbar_sensitivity(perf:pd.DataFrame, # one row per (DAL run, eval model, eval training, seed), the full 𝓜̄
                      over:str='eval_training', # subsets of 'eval_training' (training methods) or 'eval_model' (architectures)
                      random_strategy:str='random', # name of the random baseline strategy
                      top_n:int=5, # size of the top list compared
                      models=None, # evaluation architectures of the full 𝓜̄; None: the paper's (`mbar_perf`)
+                     compare:str='nested', # 'nested': each subset against the full 𝓜̄; 'disjoint': two disjoint subsets
                     )->pd.DataFrame:
-    "For each non-empty subset of `over`: GR's ranking of the configurations on that 𝓜̄ against the full 𝓜̄"
+    "GR's ranking of the configurations on a subset `subset` of `over` against that on `reference` (the full 𝓜̄ or a disjoint subset)"
     check_choice('over', over, EVAL)
+    check_choice('compare', compare, ('nested', 'disjoint'))
     if isinstance(top_n, bool) or not isinstance(top_n, (int, np.integer)) or top_n < 1:
         raise ValueError(f"top_n: {top_n!r} is not allowed; it must be an integer >= 1")
     perf = mbar_perf(perf, models)
-    full = _gr_ranking(perf, random_strategy)
-    names, rows, n = list(dict.fromkeys(perf[over])), [], min(top_n, len(full))
-    for k in range(len(names), 0, -1):
-        for sub in itertools.combinations(names, k):
-            g = _gr_ranking(perf[perf[over].isin(sub)], random_strategy).reindex(full.index)
-            rows.append(dict(subset='+'.join(sub), size=k, kendall=full.corr(g, method='kendall'),
-                             spearman=full.corr(g, method='spearman'),
-                             top_overlap=len(set(full.nlargest(n).index) & set(g.nlargest(n).index)) / n,
-                             best=' / '.join(map(str, g.idxmax()[-3:]))))
-    return pd.DataFrame(rows, columns=['subset', 'size', 'kendall', 'spearman', 'top_overlap', 'best'])
+    rank = lambda sub: _gr_ranking(perf[perf[over].isin(sub)], random_strategy)
+    full, names, rows = rank(list(dict.fromkeys(perf[over]))), list(dict.fromkeys(perf[over])), []
+    n = min(top_n, len(full))
+    for sub, ref in _subset_pairs(names, compare):
+        g, r = rank(sub).reindex(full.index), rank(ref).reindex(full.index)
+        rows.append(dict(subset='+'.join(sub), reference='+'.join(ref), size=len(sub), kendall=r.corr(g, method='kendall'),
+                         spearman=r.corr(g, method='spearman'),
+                         top_overlap=len(set(r.nlargest(n).index) & set(g.nlargest(n).index)) / n,
+                         best=' / '.join(map(str, g.idxmax()[-3:]))))
+    return pd.DataFrame(rows, columns=['subset', 'reference', 'size', 'kendall', 'spearman', 'top_overlap', 'best'])

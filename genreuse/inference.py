@@ -108,7 +108,7 @@ def equivalence_test(x, # per-seed values
     p_high = 0. if high == np.inf else sign_flip_test(x, 'less', high)
     return pd.Series(dict(estimate=float(_values(x).mean()), p_low=p_low, p_high=p_high, p=max(p_low, p_high)))
 
-# %% ../nbs/06a_inference.ipynb #9d25d381
+# %% ../nbs/06a_inference.ipynb #6fec402a
 def _tables(table)->tuple:
     "`table` as a tuple of tables"
     return table if isinstance(table, tuple) else (table,)
@@ -143,7 +143,7 @@ def stratified_permutation_test(table, # a results table, or a tuple of tables r
                                 alternative:str='greater', # 'greater', 'less' or 'two-sided' (twice the smaller one-sided p)
                                 seed:int=0, # seed of the shuffler
                                )->pd.Series:
-    "Permutation p-value of `statistic(table)` with `factor` relabelled within `blocks`: `estimate`, `p`, `n_perm`"
+    "Permutation p-value of `statistic(table)` with `factor` relabelled within `blocks`: `estimate`, `p` (and both one-sided), `n_perm`"
     check_choice('alternative', alternative, ALTERNATIVES)
     check_int('n_perm', n_perm, 1)
     t0, rng = float(statistic(table)), np.random.default_rng(seed)
@@ -151,7 +151,7 @@ def stratified_permutation_test(table, # a results table, or a tuple of tables r
     tol = 1e-9 * max(1., abs(t0))
     up, down = ((t >= t0 - tol).sum() + 1) / (n_perm + 1), ((t <= t0 + tol).sum() + 1) / (n_perm + 1)
     p = {'greater': up, 'less': down, 'two-sided': min(1., 2 * min(up, down))}[alternative]
-    return pd.Series(dict(estimate=t0, p=float(p), n_perm=n_perm))
+    return pd.Series(dict(estimate=t0, p=float(p), p_greater=float(up), p_less=float(down), n_perm=n_perm))
 
 # %% ../nbs/06a_inference.ipynb #b9b5bce1
 def distinct_redraws(n:int, # number of units (seeds)

@@ -4,8 +4,13 @@ For every (architecture, training method) pair — the query/evaluation ResNets 
 pool sizes the grid trains it on, train on a random pool with the profile's budget and with `--factor` (4) times that budget, 3 seeds or more, and compare the mean accuracy on
 digits' validation split (`DALData.x_val`: 250 training images that are never queried or trained on; the test split is
 not touched). "4× the budget" scales every length of the method at once: Base epochs, MixMatch epochs and its
-ramp-up, SimCLR pretraining epochs. A pair is converged at a pool size when the 4× budget gains at most `--tol` (1.5)
-points. The pool sizes are the smallest and the largest of the profile's DAL budget (20 and 100 labels for `digits`)
+ramp-up, SimCLR pretraining epochs. The gap is the mean of the seeds' paired differences (same pool, same seed, 4× minus
+1×) with its two-sided t-interval over the seeds at `--level` (90 %). A pair is converged at a pool size only when the
+whole interval lies within ± `--tol` (1.5 points, the tolerance the profile was tuned to, about 4 of the 250 validation
+images): an interval at level 1 − 2α inside ± the margin is exactly an equivalence test by two one-sided t-tests (TOST)
+at level α, so 90 % gives a TOST at α = 0.05. A gap whose interval lies entirely outside ± the margin is NO (4× changes
+the accuracy by more than the margin, up or down); one whose interval reaches across +margin or −margin is "not shown":
+the seeds measured cannot tell. The pool sizes are the smallest and the largest of the profile's DAL budget (20 and 100 labels for `digits`)
 for the query and evaluation models; the future models train only on final pools in the grid (the top configurations'
 and the Random ones), so they are checked at the largest.
 
@@ -24,6 +29,7 @@ import argparse, csv, hashlib, json, os, time
 from multiprocessing import get_context
 from pathlib import Path
 import numpy as np, pandas as pd, torch
+from scipy import stats
 from genreuse.checks import resolve_device
 from genreuse.data import load_data
 from genreuse.methods import TRAININGS, train_model
@@ -38,6 +44,21 @@ ADDED = {'values': '', 'device': 'cpu'}   # columns a table may predate, and wha
 UNUSED = {'base': ('mixmatch', 'simclr'), 'semi': ('simclr',), 'self': ('mixmatch',), '3sl': ()}   # groups a training ignores
 SUCCESSORS = {'wrn28_10': 'resnet18', 'wrn28_2': 'resnet10'}   # §2: future model -> query model it must match
 PAPER_PARAMS = {'resnet6': None, 'resnet10': 4.9e6, 'resnet18': 11.2e6, 'wrn28_2': 1.5e6, 'wrn28_10': 36.5e6}
+
+
+def gap_interval(d, level=0.9):
+    "The mean of the paired differences `d` and the bounds of its two-sided t-interval at `level` (NaN bounds with fewer than 2)"
+    d = np.asarray(d, float)
+    if len(d) < 2: return (d.mean() if len(d) else np.nan), np.nan, np.nan
+    half = stats.t.ppf((1 + level) / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    return d.mean(), d.mean() - half, d.mean() + half
+
+
+def verdict(lo, hi, tol):
+    "'yes' when the interval [`lo`, `hi`] lies within ±`tol` (equivalence, a TOST), 'NO' when it lies entirely outside, else 'not shown'"
+    if pd.isna(lo) or pd.isna(hi): return 'not shown'
+    if -tol <= lo and hi <= tol: return 'yes'
+    return 'NO' if lo > tol or hi < -tol else 'not shown'
 
 
 OVERRIDES = {}   # `--override`: Profile fields to try before changing the profile itself
@@ -160,8 +181,8 @@ def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path
                   f"x{row['factor']}: {row['val_accuracy']} % in {row['seconds']} s", flush=True)
 
 
-def report(profile, archs, trainings, sizes, grid_sizes, min_seeds, factor, tol, path, device='cpu'):
-    "The markdown report of the rows of the profile's current budgets: every seed measured with both budgets; the count of converged rows is of the `grid_sizes` (the grid's smallest and largest pool), other `sizes` are counted apart"
+def report(profile, archs, trainings, sizes, grid_sizes, min_seeds, factor, tol, path, device='cpu', level=0.9):
+    "The markdown report of the rows of the profile's current budgets: every seed measured with both budgets, each gap with its t-interval at `level` judged against ±`tol`; the counts are of the `grid_sizes` (the grid's smallest and largest pool), other `sizes` apart"
     rows = done_rows(path, profile, device)
     cur = [dict(arch=a, training=t, labels=n, factor=f, **setting(profile, a, t, n, f))
            for a in archs for t in trainings for n in pool_sizes(a, sizes) for f in (1, factor)]
@@ -171,15 +192,16 @@ def report(profile, archs, trainings, sizes, grid_sizes, min_seeds, factor, tol,
     paired = rows.pivot_table(index=[*keys, 'seed'], columns='factor', values='val_accuracy').reindex(columns=[1, factor])
     paired = paired.dropna()   # a seed counts once it has both budgets
     d = (paired[factor] - paired[1]).groupby(keys)
+    ci = pd.DataFrame(d.apply(lambda x: gap_interval(x, level)).tolist(), index=d.count().index, columns=['gap', 'lo', 'hi'])
     t = pd.DataFrame(dict(acc=paired[1].groupby(keys).mean(), acc_big=paired[factor].groupby(keys).mean(),
-                          gap=d.mean(), se=d.std() / np.sqrt(d.count()), n=d.count())).reset_index()
+                          n=d.count())).join(ci).reset_index()
     measured = set(rows[keys].itertuples(index=False, name=None))
     grid = pd.DataFrame([dict(arch=a, training=m, labels=n, budget=setting(profile, a, m, n, 1)['budget'])
                          for a in archs for m in trainings for n in pool_sizes(a, sizes)
                          if n in grid_sizes or (a, m, n) in measured])   # the grid's pools: every pair (unmeasured: incomplete); others: what was measured
     secs = rows[rows.factor == 1].groupby(keys).seconds.mean().rename('secs').reset_index()
     t = grid.merge(secs, on=keys, how='left').merge(t, on=keys, how='left').fillna({'n': 0})
-    t['converged'] = np.where(t.n >= min_seeds, np.where(t.gap <= tol, 'yes', 'NO'), 'incomplete')
+    t['converged'] = [verdict(r.lo, r.hi, tol) if r.n >= min_seeds else 'incomplete' for r in t.itertuples()]
     order = {a: i for i, a in enumerate(archs)}, {m: i for i, m in enumerate(trainings)}
     t = t.sort_values(keys, key=lambda c: c.map(order[0] if c.name == 'arch' else order[1]) if c.name != 'labels' else c)
     seeds = sorted(map(int, paired.reset_index().seed.unique()))
@@ -187,28 +209,37 @@ def report(profile, archs, trainings, sizes, grid_sizes, min_seeds, factor, tol,
              f"torch {torch.__version__}, {'CPU' if device == 'cpu' else f'{device} (fp32)'}, one thread per training. Validation accuracy (%) on digits' 250 validation "
              f"images, mean over every seed measured with both budgets (seeds column; at least {min_seeds}; seeds "
              f"{', '.join(map(str, seeds))} occur); each seed draws one random pool, trained with the profile's budget "
-             f"and with {factor}× it (every length: Base epochs, MixMatch epochs and ramp-up, SimCLR epochs). Converged: "
-             f"the {factor}× budget gains at most {tol} points. Pools of ≤ 127 labels are one batch of 64 per epoch, so "
+             f"and with {factor}× it (every length: Base epochs, MixMatch epochs and ramp-up, SimCLR epochs). Gap: the mean of "
+             f"the seeds' paired differences ({factor}× minus 1×: same pool, same seed, two budgets) with its two-sided "
+             f"{level * 100:g} % t-interval over the seeds. Converged: **yes** only when the whole interval lies within ±{tol:g} "
+             f"points, an equivalence test (an interval at 1 − 2α inside ± the margin is two one-sided t-tests, TOST, at "
+             f"level α; {level * 100:g} % gives α = {(1 - level) / 2:g}); **NO** when it lies entirely outside ±{tol:g} (the "
+             f"{factor}× budget gains, or loses, more than the margin); **not shown** when it reaches across a margin: the "
+             f"seeds measured cannot tell. {tol:g} points is the tolerance the profile was tuned to, about "
+             f"{tol / 100 * 250:.0f} of the 250 validation images. Pools of ≤ 127 labels are one batch of 64 per epoch, so "
              f"Base epochs are SGD steps. Seconds: one training with the profile's budget (Self-SL/3SL without the "
-             f"SimCLR pretraining, which is done once per architecture and seed). SE: the standard error of the gap over "
-             f"the seeds' paired differences (same pool, same seed, two budgets), for scale: on a 250-image validation "
+             f"SimCLR pretraining, which is done once per architecture and seed). For scale: on a 250-image validation "
              f"split 3 seeds resolve gaps of a few points at best, 6 seeds about 1.4× better.", "",
-             f"| arch | training | labels | budget | seeds | accuracy | {factor}× accuracy | gap ± SE | converged | s / training |",
+             f"| arch | training | labels | budget | seeds | accuracy | {factor}× accuracy | gap [{level * 100:g} % t-interval] | converged | s / training |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     fut = [a for a in archs if a in FUTURE_MODELS]
     if fut: lines[2] += (f" The future models ({', '.join(fut)}) are checked at {max(sizes)} labels only: the grid trains them "
                          f"on final pools alone.")
     if OVERRIDES: lines[2:2] = [f"**Not the profile as shipped:** overrides tried, `{json.dumps(OVERRIDES)}`.", ""]
     f = lambda v: '—' if pd.isna(v) else f"{v:.1f}"
+    g = lambda v: f"{round(v, 1) + 0.0:+.1f}"   # signed, never -0.0
     for r in t.itertuples():
-        gap = '—' if pd.isna(r.gap) else f"{r.gap:+.1f} ± {f(r.se)}"
+        gap = '—' if pd.isna(r.gap) else f"{g(r.gap)} [—]" if pd.isna(r.lo) else f"{g(r.gap)} [{g(r.lo)}, {g(r.hi)}]"
         lines.append(f"| {r.arch} | {r.training} | {r.labels} | {r.budget} | {int(r.n)} | {f(r.acc)} | {f(r.acc_big)} | "
                      f"{gap} | {r.converged} | {f(r.secs)} |")
-    count = lambda r: f"**{(r.converged == 'yes').sum()} of {len(r)}** (pair, pool size) rows converged" + \
-                      (f", {n} incomplete" if (n := (r.converged == 'incomplete').sum()) else '')
+    def count(r):
+        c = r.converged.value_counts()
+        return (f"**{c.get('yes', 0)} of {len(r)}** (pair, pool size) rows shown converged, {c.get('NO', 0)} not converged, "
+                f"{c.get('not shown', 0)} not shown" + (f", {c['incomplete']} incomplete" if c.get('incomplete', 0) else ''))
     req, other = t.labels.isin(grid_sizes), sorted(set(t.labels) - set(grid_sizes))
-    lines += ["", f"{count(t[req])} at the grid's smallest and largest pool ({' and '.join(map(str, grid_sizes))} labels)"
-              + (f"; at the other pool sizes measured ({', '.join(map(str, other))} labels): {count(t[~req])}" if other else '') + "."]
+    lines += ["", f"At the grid's smallest and largest pool ({' and '.join(map(str, grid_sizes))} labels): {count(t[req])}."
+              + (f" Of these, the future models' ({', '.join(fut)}): {count(t[req & t.arch.isin(fut)])}." if fut else '')
+              + (f" At the other pool sizes measured ({', '.join(map(str, other))} labels): {count(t[~req])}." if other else '')]
     lines += future_check(t, sizes, archs), *[params(profile, archs)]
     return '\n'.join(lines) + '\n'
 
@@ -249,7 +280,8 @@ def main():
     ap.add_argument('--min-seeds', type=int, default=3, help='seeds a row needs before it is judged')
     ap.add_argument('--sizes', nargs='+', type=int, help="pool sizes (default: the profile's smallest and largest)")
     ap.add_argument('--factor', type=int, default=4)
-    ap.add_argument('--tol', type=float, default=1.5)
+    ap.add_argument('--tol', type=float, default=1.5, help='the margin: converged when the interval of the gap lies within ± it (points)')
+    ap.add_argument('--level', type=float, default=0.9, help="the t-interval's level (0.9: a TOST at α = 0.05)")
     ap.add_argument('--jobs', type=int, default=min(2, os.cpu_count()), help='trainings at once, one process (and CPU thread) each')
     ap.add_argument('--device', default='cpu', help="where the trainings run: cpu, cuda or cuda:N (the rows of each device are apart)")
     ap.add_argument('--weights-dir', default='bench/convergence-weights')
@@ -272,7 +304,7 @@ def main():
     archs = reported(a.archs, set(have.arch), [*EVAL_MODELS, *FUTURE_MODELS])
     trainings = reported(a.trainings, set(have.training), list(TRAININGS))
     md = report(a.profile, archs, trainings, sorted({*grid_sizes, *sizes, *have.labels.astype(int)}), grid_sizes, a.min_seeds, a.factor,
-                a.tol, out/'convergence.csv', device)
+                a.tol, out/'convergence.csv', device, a.level)
     (out/('convergence.md' if device == 'cpu' else f"convergence-{device.replace(':', '')}.md")).write_text(md)
     print(md)
 

@@ -1,8 +1,9 @@
 "The convergence check `bench/convergence.py` end to end on a tiny profile: rows per training, resume, the report."
-import os, subprocess, sys
+import importlib.util, os, subprocess, sys
 from pathlib import Path
 
-import numpy as np, pandas as pd, torch
+import numpy as np, pandas as pd, pytest, torch
+from scipy import stats
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -12,6 +13,19 @@ def run_check(tmp_path, *extra):
             '--trainings', 'base', 'self', '--seeds', '0', '1', '--min-seeds', '2', '--factor', '2', '--jobs', '1',
             '--out-dir', str(tmp_path), '--weights-dir', str(tmp_path/'w'), *extra]
     return subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env={**os.environ, 'OMP_NUM_THREADS': '1'}, timeout=600)
+
+
+def t_interval(d, level=0.9):
+    "The two-sided t-interval of the mean of `d`, written out here so that the test does not reuse the script's code"
+    d = np.asarray(d, float)
+    half = stats.t.ppf(1 - (1 - level) / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    return d.mean() - half, d.mean() + half
+
+
+def expected_verdict(d, tol=1.5):
+    "Two-sided: yes inside ±`tol`, NO entirely outside, else not shown"
+    lo, hi = t_interval(d)
+    return 'yes' if -tol <= lo and hi <= tol else 'NO' if lo > tol or hi < -tol else 'not shown'
 
 
 def check(tmp_path, *extra):
@@ -39,10 +53,10 @@ def test_convergence_check_rows_resume_and_report(tmp_path):
     md = (tmp_path/'convergence.md').read_text()
     table = [l for l in md.splitlines() if l.startswith('| resnet6 |')]
     assert len(table) == 4 + 1                                                                 # 2 trainings x 2 sizes, + a parameter row
-    base10 = rows[(rows.training == 'base') & (rows.labels == 10)]
-    gap = base10[base10.factor == 2].val_accuracy.mean() - base10[base10.factor == 1].val_accuracy.mean()
-    assert f"| resnet6 | base | 10 | 2 ep | 2 |" in md and f"{gap:+.1f}" in md                  # 2 seeds with both budgets
-    assert ('yes' if gap <= 1.5 else 'NO') in md.split('| resnet6 | base | 10 |')[1].split('\n')[0]
+    base10 = rows[(rows.training == 'base') & (rows.labels == 10)].pivot(index='seed', columns='factor', values='val_accuracy')
+    d = base10[2] - base10[1]                                                                  # paired: same seed, same pool
+    assert f"| resnet6 | base | 10 | 2 ep | 2 |" in md and f"{d.mean():+.1f} [" in md          # 2 seeds with both budgets
+    assert f"| {expected_verdict(d)} |" in md.split('| resnet6 | base | 10 |')[1].split('\n')[0]
 
 
 def test_convergence_check_tries_overrides_without_changing_the_profile(tmp_path):
@@ -53,7 +67,7 @@ def test_convergence_check_tries_overrides_without_changing_the_profile(tmp_path
     md = (tmp_path/'convergence.md').read_text()
     assert 'overrides tried, `{"epochs": 3}`' in md and '| resnet6 | base | 10 | 3 ep |' in md
     strict = check(tmp_path, '--trainings', 'base', '--override', '{"epochs": 3}', '--min-seeds', '3', '--report-only')
-    assert '| incomplete |' in strict and 'rows converged, 2 incomplete' in strict   # 2 seeds are too few to judge
+    assert '| incomplete |' in strict and '**0 of 2** (pair, pool size) rows shown converged, 0 not converged, 0 not shown, 2 incomplete.' in strict   # 2 seeds are too few to judge
 
 
 def test_convergence_check_future_models_at_the_final_pool_only(tmp_path):
@@ -74,12 +88,13 @@ def test_convergence_check_future_models_at_the_final_pool_only(tmp_path):
     assert '2 trainings to run (6 already measured)' in extra              # a pool size between the grid's two
     md = (tmp_path/'convergence.md').read_text()                           # ... is reported, and counted apart
     assert '| resnet6 | base | 12 |' in md and '| wrn28_2 | base | 12 |' not in md
-    assert ("of 3** (pair, pool size) rows converged at the grid's smallest and largest pool (10 and 15 labels); "
-            "at the other pool sizes measured (12 labels): **") in md and "of 1** (pair, pool size) rows converged." in md
+    assert ("At the grid's smallest and largest pool (10 and 15 labels): **0 of 3** (pair, pool size) rows shown converged, "
+            "0 not converged, 3 not shown. Of these, the future models' (wrn28_2): **0 of 1**") in md   # one seed: no interval
+    assert "At the other pool sizes measured (12 labels): **0 of 1** (pair, pool size) rows shown converged, 0 not converged, 1 not shown." in md
     md = check(tmp_path, '--archs', 'resnet6', '--trainings', 'base', 'self', '--min-seeds', '1', '--report-only')
     assert '| resnet6 | self | 10 | 1 SimCLR ep + 2 ep | 0 |' in md and '| resnet6 | self | 15 |' in md   # the grid's pools: incomplete
-    assert '| resnet6 | self | 12 |' not in md and 'of 6** (pair, pool size) rows converged, 3 incomplete' in md   # others: as measured
-    assert '(12 labels): **0 of 1** (pair, pool size) rows converged.' in md or '(12 labels): **1 of 1**' in md
+    assert '| resnet6 | self | 12 |' not in md and '**0 of 6** (pair, pool size) rows shown converged, 0 not converged, 3 not shown, 3 incomplete.' in md   # others: as measured
+    assert '(12 labels): **0 of 1** (pair, pool size) rows shown converged, 0 not converged, 1 not shown.' in md
 
 
 def test_convergence_check_keys_rows_by_the_rampup(tmp_path):
@@ -138,9 +153,51 @@ def test_convergence_check_keeps_each_devices_rows_apart(tmp_path):
     assert (tmp_path/'convergence.md').read_text() == cpu_md                # the CPU report ignores the GPU's rows
     check(tmp_path, *base, '--device', 'cuda', '--report-only')             # a report needs no GPU
     md = (tmp_path/'convergence-cuda.md').read_text()
-    assert 'cuda (fp32)' in md and md.count('| +10.0 ± — | NO |') == 2     # 2 pool sizes, one seed, 50 → 60 %
+    assert 'cuda (fp32)' in md and md.count('| +10.0 [—] | not shown |') == 2   # 2 pool sizes, one seed (no interval), 50 → 60 %
     if torch.cuda.is_available():
         assert '0 trainings to run (4 already measured)' in check(tmp_path, *base, '--device', 'cuda')
     else:
         r = run_check(tmp_path, *base, '--device', 'cuda')
         assert r.returncode == 2 and "device: 'cuda' requested but no CUDA device is available" in r.stderr
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location('convergence', ROOT/'bench'/'convergence.py')
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_convergence_verdict_is_two_sided():
+    conv = load_script()
+    for d in ([0.4, -0.8, 0.0, 0.8, -0.4, 0.4], [-5.0, -6.4, -5.2, -6.1, -5.5, -6.0], [-6, 8, -3, 5, 0, 2], [3.5, 1.9, 2.6, 3.0]):
+        gap, lo, hi = conv.gap_interval(d)
+        assert np.isclose(gap, np.mean(d)) and np.allclose((lo, hi), t_interval(d))
+        assert conv.verdict(lo, hi, 1.5) == expected_verdict(d)
+    assert [conv.verdict(*b, 1.5) for b in ((-1.5, 1.5), (-1.6, 1.0), (1.6, 3.0), (-8.2, -3.1), (-1.0, 2.0), (-3.0, 3.0))] == \
+           ['yes', 'not shown', 'NO', 'NO', 'not shown', 'not shown']     # the margins belong to "within"
+    assert conv.verdict(np.nan, np.nan, 1.5) == 'not shown' and np.isnan(conv.gap_interval([2.0])[1])   # one seed: no interval
+    assert np.allclose(conv.gap_interval([1.0, 2.0, 3.0], level=0.95)[1:], (2 - stats.t.ppf(0.975, 2) / np.sqrt(3), 2 + stats.t.ppf(0.975, 2) / np.sqrt(3)))
+
+
+def test_convergence_report_judges_hand_made_rows_two_sided(tmp_path):
+    check(tmp_path, '--trainings', 'base', '--seeds', '0', '--min-seeds', '1')
+    path = tmp_path/'convergence.csv'
+    seed0 = pd.read_csv(path, dtype={'rampup': str, 'values': str}, keep_default_na=False)
+    seed0 = seed0[seed0.labels == 10]                                      # one row per budget, a template for hand-made ones
+    diffs = {10: [0.4, -0.8, 0.0, 0.8, -0.4, 0.4],                        # tight around 0: inside ±1.5
+             15: [-5.0, -6.4, -5.2, -6.1, -5.5, -6.0],                    # 4x loses 5.7 points, tightly: NO (a one-sided rule says yes)
+             12: [-6.0, 8.0, -3.0, 5.0, 0.0, 2.0]}                        # +1.0 but wide: the seeds cannot tell
+    rows = [r.assign(labels=n, seed=s, val_accuracy=60.0 + s + (d[s] if r.factor.iloc[0] == 2 else 0.0))
+            for n, d in diffs.items() for s in range(6) for _, r in seed0.groupby('factor')]
+    pd.concat(rows).to_csv(path, index=False)
+    md = check(tmp_path, '--trainings', 'base', '--min-seeds', '3', '--report-only')
+    row = lambda n: md.split(f'| resnet6 | base | {n} | 2 ep | 6 |')[1].split('\n')[0]
+    for n, d in diffs.items():
+        lo, hi = t_interval(d)
+        assert f"| {np.mean(d) + 0.0:+.1f} [{lo:+.1f}, {hi:+.1f}] |" in row(n)   # the gap and its 90 % t-interval
+    assert '| yes |' in row(10) and '| NO |' in row(15) and '| not shown |' in row(12)
+    assert ("At the grid's smallest and largest pool (10 and 15 labels): **1 of 2** (pair, pool size) rows shown converged, "
+            "1 not converged, 0 not shown. At the other pool sizes measured (12 labels): **0 of 1** (pair, pool size) rows "
+            "shown converged, 0 not converged, 1 not shown.") in md
+    assert '90 % t-interval' in md and 'TOST' in md and 'about 4 of the 250 validation images' in md

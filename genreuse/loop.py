@@ -121,12 +121,13 @@ def _load(cfg, data, device):
     try: return load_data(cfg.dataset, root=cfg.data_root, device=device)
     except FileNotFoundError as e: raise FileNotFoundError(f"data_root: {str(e).removeprefix('root: ')}") from None
 
-def _initial_pool(cfg, n_train, root)->list:
-    "The seeded initial pool of `cfg`, drawn and stored once"
+def _initial_pool(cfg, data, root)->list:
+    "The seeded initial pool of `cfg`, drawn and stored once with the number of classes it holds"
     f = cfg.run_dir()/'initial.json'
     if f.exists(): return store.read_json(f, required=['labeled'])['labeled']
-    initial = sorted(np.random.default_rng(cycle_seed(cfg.seed, 0, 2)).choice(n_train, cfg.init_size, replace=False).tolist())
-    store.write_json(f, {'labeled': initial}, root=root)
+    initial = sorted(np.random.default_rng(cycle_seed(cfg.seed, 0, 2)).choice(data.n_train, cfg.init_size, replace=False).tolist())
+    store.write_json(f, {'labeled': initial, 'classes': store.pool_classes(initial, data.y_train.cpu()),
+                         'n_classes': int(data.num_classes)}, root=root)
     return initial
 
 def _run_cycle(cfg, cycle, profile, data, labeled, compute)->dict:
@@ -156,7 +157,7 @@ def run_dal(cfg:DALConfig, # the run
     store.claim_dir(rdir, {'config': cfg.record(compute), 'profile': profile.record()}, __version__, root=root)
     if (rdir/'done.json').exists(): return store.cycle_table(rdir)
     records = store.read_cycles(rdir)
-    labeled = _initial_pool(cfg, data.n_train, root) + [i for r in records for i in r['queried']]
+    labeled = _initial_pool(cfg, data, root) + [i for r in records for i in r['queried']]
     todo = range(len(records), cfg.cycles + 1)
     for cycle in (progress_bar(todo, leave=False) if progress else todo):
         r = _run_cycle(cfg, cycle, profile, data, labeled, compute)

@@ -35,7 +35,8 @@ from genreuse.data import load_data
 from genreuse.methods import TRAININGS, train_model
 from genreuse.models import EVAL_MODELS, FUTURE_MODELS, build_model, num_params
 from genreuse.simclr import create_pretrained, pretrained_path
-from genreuse.training import Compute, get_profile, val_accuracy
+from genreuse.training import Compute, val_accuracy
+from genreuse.profiles import get_profile
 
 RESULTS = Path(__file__).parent/'results'
 COLS = ['profile', 'device', 'arch', 'width', 'training', 'labels', 'seed', 'factor', 'budget', 'rampup', 'values', 'val_accuracy', 'seconds']

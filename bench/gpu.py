@@ -29,10 +29,13 @@ from genreuse.data import load_data, write_cifar10_sample
 from genreuse.loop import DALConfig, run_dal
 from genreuse.methods import TRAININGS, train_model
 from genreuse.models import EVAL_MODELS, FUTURE_MODELS
-from genreuse.simclr import build_for, pretrain_simclr
+from genreuse.models import build_for
+from genreuse.simclr import pretrain_simclr
 from genreuse.strategies import STRATEGIES
-from genreuse.sweep import estimate_hours, get_grid, sweep_steps, train_steps
-from genreuse.training import Compute, get_profile
+from genreuse.cost import estimate_hours, sweep_steps, train_steps
+from genreuse.grid import get_grid
+from genreuse.training import Compute
+from genreuse.profiles import get_profile
 
 PAPER = get_profile('cifar10')
 SIZES = dict(full=dict(per_batch=10_000, labels=3000, pool=50_000, ks=(1, 2, 4, 8), steps=60, profile={}),

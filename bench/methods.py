@@ -9,7 +9,7 @@ import argparse, os, platform, shutil, statistics, tempfile, time
 from pathlib import Path
 import numpy as np, torch
 from genreuse.data import load_data
-from genreuse.training import get_profile
+from genreuse.profiles import get_profile
 from genreuse.simclr import create_pretrained
 from genreuse.methods import TRAININGS, train_model
 

@@ -17,7 +17,7 @@ from genreuse.data import load_data
 from genreuse.methods import TRAININGS, train_model
 from genreuse.models import EVAL_MODELS, FUTURE_MODELS
 from genreuse.simclr import create_pretrained
-from genreuse.training import get_profile
+from genreuse.profiles import get_profile
 
 
 def timed(f, repeats=2):

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 from genreuse.data import load_data
 from genreuse.models import build_model
-from genreuse.training import fit_base, get_profile, seed_everything
+from genreuse.training import fit_base, seed_everything
+from genreuse.profiles import get_profile
 
 
 def plain_fit(model, data, idx, p, seed):

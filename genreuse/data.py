@@ -7,264 +7,28 @@ Docs: https://genreuse.github.io/genreuse/data.html.md"""
 # %% auto #0
 __all__ = ['TWO_MOONS_N', 'TWO_MOONS_NOISE', 'TWO_MOONS_SEED', 'DIGITS_VAL_SIZE', 'CIFAR10_MEAN', 'CIFAR10_STD', 'CIFAR10_FOLDER',
            'CIFAR10_FILES', 'DEFAULT_ROOT', 'CIFAR10_CLASSES', 'IMAGE_SUFFIXES', 'FOLDER_SIZE', 'TABULAR_FILES',
-           'TABULAR_LABEL', 'DATASETS', 'BUILTIN_DATASETS', 'DATASETS_ENV', 'image_augment', 'Jitter', 'DALData',
-           'write_cifar10_sample', 'load_folder', 'write_image_folder', 'dal_data', 'tabular_data', 'register_dataset',
-           'dataset_names', 'check_dataset', 'load_data']
+           'TABULAR_LABEL', 'DATASETS', 'BUILTIN_DATASETS', 'DATASETS_ENV', 'write_cifar10_sample', 'load_folder',
+           'write_image_folder', 'tabular_data', 'register_dataset', 'dataset_names', 'check_dataset', 'load_data']
 
 # %% ../nbs/00_data.ipynb #6c9bf544
 import importlib, inspect, os, pickle, re
-from dataclasses import dataclass, fields, replace
-from functools import partial
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
 import torchvision
 from sklearn.datasets import load_digits, make_moons
 from sklearn.model_selection import train_test_split
 from torch import Tensor
 from .checks import check_choice, check_int
-
-# %% ../nbs/00_data.ipynb #65ac4b09
-def _uniform(n:int, lo:float, hi:float, device) -> Tensor:
-    "`n` samples from U(`lo`, `hi`) on `device` (global torch RNG)."
-    return torch.rand(n, device=device) * (hi - lo) + lo
-
-def _bcast(v:Tensor) -> Tensor:
-    "Reshape a per-sample vector `v` (N,) to (N,1,1,1) for image batches."
-    return v.view(-1, 1, 1, 1)
-
-def _random_shift(x:Tensor, pad:int) -> Tensor:
-    "Zero-pad `x` (N,C,H,W) by `pad` pixels and take a random H×W crop per sample (shift by up to ±`pad`)."
-    n, c, h, w = x.shape
-    dev = x.device
-    xp = F.pad(x, (pad, pad, pad, pad))
-    i = torch.randint(0, 2 * pad + 1, (n,), device=dev)
-    j = torch.randint(0, 2 * pad + 1, (n,), device=dev)
-    rows = (i[:, None] + torch.arange(h, device=dev))[:, None, :, None]
-    cols = (j[:, None] + torch.arange(w, device=dev))[:, None, None, :]
-    return xp[torch.arange(n, device=dev)[:, None, None, None], torch.arange(c, device=dev)[None, :, None, None], rows, cols]
-
-def _random_hflip(x:Tensor, p:float=0.5) -> Tensor:
-    "Flip each image of `x` left-right with probability `p`."
-    flip = torch.rand(len(x), device=x.device) < p
-    return torch.where(_bcast(flip), x.flip(-1), x)
-
-# %% ../nbs/00_data.ipynb #e1045a5a
-def _random_affine(x:Tensor, scale=(0.08, 1.0), ratio=(3/4, 4/3), degrees:float=0., flip:bool=False) -> Tensor:
-    "Per-sample random resized crop (area `scale`, aspect `ratio`), rotation within ±`degrees`, optional mirror."
-    n, dev = len(x), x.device
-    area = _uniform(n, *scale, dev)
-    logr = _uniform(n, float(np.log(ratio[0])), float(np.log(ratio[1])), dev)
-    cw = (area * logr.exp()).sqrt().clamp(max=1.)
-    ch = (area / logr.exp()).sqrt().clamp(max=1.)
-    cx = _uniform(n, -1., 1., dev) * (1 - cw)
-    cy = _uniform(n, -1., 1., dev) * (1 - ch)
-    ang = _uniform(n, -degrees, degrees, dev) * (np.pi / 180)
-    sx = torch.where(torch.rand(n, device=dev) < 0.5, -cw, cw) if flip else cw
-    cos, sin = ang.cos(), ang.sin()
-    theta = torch.stack([torch.stack([cos * sx, -sin * ch, cx], 1), torch.stack([sin * sx, cos * ch, cy], 1)], 1)
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, mode='bilinear', padding_mode='zeros', align_corners=False)
-
-# %% ../nbs/00_data.ipynb #180a037c
-def _gray(x:Tensor) -> Tensor:
-    "ITU-R 601 luma of RGB batch `x` as (N,1,H,W)."
-    return 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
-
-def _blend(a:Tensor, b:Tensor, f:Tensor) -> Tensor:
-    "`f*a + (1-f)*b` with per-sample factors `f` (N,), clipped to [0,1]."
-    f = _bcast(f)
-    return (f * a + (1 - f) * b).clamp(0, 1)
-
-def _shift_hue(x:Tensor, h:Tensor) -> Tensor:
-    "Rotate the hue of RGB batch `x` by per-sample fractions `h` (N,) of a full turn."
-    r, g, b = x.unbind(1)
-    maxc, minc = x.amax(1), x.amin(1)
-    delta = maxc - minc
-    s = torch.where(maxc > 0, delta / maxc.clamp(min=1e-12), torch.zeros_like(maxc))
-    d = delta.clamp(min=1e-12)
-    rc, gc, bc = (maxc - r) / d, (maxc - g) / d, (maxc - b) / d
-    hue = torch.where(maxc == r, bc - gc, torch.where(maxc == g, 2 + rc - bc, 4 + gc - rc))
-    hue = torch.where(delta > 0, hue / 6 % 1, torch.zeros_like(hue))
-    hue = (hue + h.view(-1, 1, 1)) % 1
-    i6 = hue * 6
-    i = i6.floor()
-    f = i6 - i
-    v = maxc
-    p, q, t = v * (1 - s), v * (1 - s * f), v * (1 - s * (1 - f))
-    i = i.long() % 6
-    pick = lambda *c: torch.stack(c, 0).gather(0, i[None]).squeeze(0)
-    return torch.stack([pick(v, q, p, p, t, v), pick(t, v, v, q, p, p), pick(p, p, t, v, v, q)], 1)
-
-def _color_jitter(x:Tensor, brightness=0.4, contrast=0.4, saturation=0.4, hue=0.1) -> Tensor:
-    "torchvision-style colour jitter with per-sample factors on an RGB (or, without saturation/hue, 1-channel) batch."
-    n, dev = len(x), x.device
-    ops = []
-    if brightness: ops.append(lambda x: _blend(x, torch.zeros_like(x), _uniform(n, 1 - brightness, 1 + brightness, dev)))
-    if contrast: ops.append(lambda x: _blend(x, (_gray(x) if x.shape[1] == 3 else x).mean((1, 2, 3), keepdim=True),
-                                             _uniform(n, 1 - contrast, 1 + contrast, dev)))
-    if saturation: ops.append(lambda x: _blend(x, _gray(x), _uniform(n, 1 - saturation, 1 + saturation, dev)))
-    if hue: ops.append(lambda x: _shift_hue(x, _uniform(n, -hue, hue, dev)))
-    for k in torch.randperm(len(ops), device='cpu').tolist(): x = ops[k](x)
-    return x
-
-# %% ../nbs/00_data.ipynb #50e6adc4
-def _gaussian_blur(x:Tensor, sigma=(0.1, 2.0)) -> Tensor:
-    "Blur each image of `x` with a 3×3 Gaussian of per-sample sigma drawn from U(`sigma`)."
-    n, c, h, w = x.shape
-    s = _uniform(n, *sigma, x.device)
-    k = torch.exp(-((torch.arange(3, device=x.device) - 1.) ** 2)[None] / (2 * s[:, None] ** 2))  # taps made on the device
-    k = (k / k.sum(1, keepdim=True)).repeat_interleave(c, 0)
-    y = F.pad(x.reshape(1, n * c, h, w), (1, 1, 1, 1), mode='reflect')
-    y = F.conv2d(y, k.view(n * c, 1, 1, 3), groups=n * c)
-    y = F.conv2d(y, k.view(n * c, 1, 3, 1), groups=n * c)
-    return y.view(n, c, h, w)
-
-def _random_apply(x:Tensor, fn, p:float) -> Tensor:
-    "Replace each sample of `x` by its image under batch transform `fn` with probability `p`."
-    keep = torch.rand(len(x), device=x.device) >= p
-    return torch.where(_bcast(keep), x, fn(x))
-
-# %% ../nbs/00_data.ipynb #b845bb0d
-def _weak_cifar10(x): return _random_hflip(_random_shift(x, 4))
-def _weak_digits(x): return _random_shift(x, 1)
-def _weak_two_moons(x): return x + 0.05 * torch.randn_like(x)
-
-def _strong_cifar10(x):
-    x = _random_affine(x, scale=(0.08, 1.), flip=True)
-    x = _random_apply(x, _color_jitter, 0.8)
-    x = _random_apply(x, lambda x: _gray(x).expand_as(x), 0.2)
-    return _random_apply(x, _gaussian_blur, 0.5).clamp(0, 1)
-
-def _strong_digits(x):
-    x = _random_affine(x, scale=(0.5, 1.), degrees=15.)
-    x = _random_apply(x, lambda x: _color_jitter(x, 0.4, 0.4, 0., 0.), 0.8)
-    return (x + 0.05 * torch.randn_like(x)).clamp(0, 1)
-
-def _strong_two_moons(x): return x + 0.15 * torch.randn_like(x)
-
-_WEAK = dict(digits=_weak_digits, two_moons=_weak_two_moons, cifar10=_weak_cifar10)
-_STRONG = dict(digits=_strong_digits, two_moons=_strong_two_moons, cifar10=_strong_cifar10)
-
-# %% ../nbs/00_data.ipynb #d24f2bc8
-def image_augment(x:Tensor, # raw images (N,C,H,W) in [0,1], any size and channel count
-                  strong:bool=False, # False: the weak (MixMatch) policy; True: the strong (SimCLR view) policy
-                  flip:bool=True, # mirror images left-right at random
-                 ) -> Tensor:
-    "Weak or strong augmentation of images of any size and channel count, independent per sample; raw → raw"
-    h, w = x.shape[-2:]
-    if not strong:
-        x = _random_shift(x, max(1, min(h, w) // 8))
-        return _random_hflip(x) if flip else x
-    rgb = x.shape[1] == 3
-    x = _random_affine(x, scale=(0.08 if min(h, w) >= 24 else 0.5, 1.), flip=flip)
-    x = _random_apply(x, partial(_color_jitter, brightness=.4, contrast=.4, saturation=.4 * rgb, hue=.1 * rgb), 0.8)
-    if rgb: x = _random_apply(x, lambda x: _gray(x).expand_as(x), 0.2)
-    return _random_apply(x, _gaussian_blur, 0.5).clamp(0, 1)
-
-class Jitter:
-    "Gaussian noise of `sigma` times each feature's standard deviation `std`: the two-moons policy for any feature vectors"
-    def __init__(self, sigma:float, # noise in units of the feature std (weak 0.05, strong 0.15)
-                 std:Tensor, # per-feature std (F,)
-                ): self.sigma, self.std = sigma, std
-    def __call__(self, x:Tensor) -> Tensor: return x + self.sigma * self.std.to(x.device) * torch.randn_like(x)
-    def __repr__(self): return f"Jitter({self.sigma})"
-
-# %% ../nbs/00_data.ipynb #14acebcd
-@dataclass
-class DALData:
-    "Train pool and test set as tensors of raw values, with normalization and batched augmentations."
-    name: str # dataset name (a key of `DATASETS`); names the SimCLR weights of the dataset
-    x_train: Tensor # float32 raw inputs: images (N,C,H,W), usually in [0,1], or feature vectors (N,F)
-    y_train: Tensor # int64 labels (N,) in 0..num_classes-1
-    x_test: Tensor # float32 raw test inputs, shaped like `x_train`
-    y_test: Tensor # int64 test labels
-    num_classes: int # number of classes
-    mean: Tensor # per-channel (per-feature) mean used by `normalize`, shape (C,)
-    std: Tensor # per-channel (per-feature) std used by `normalize`, shape (C,)
-    classes: tuple = None # class names, index = label; None: the labels themselves
-    weak: Callable = None # weak (MixMatch) augmentation, raw batch → raw batch; None: the default of the dataset's kind
-    strong: Callable = None # strong (SimCLR view) augmentation; None: the default of the dataset's kind
-    x_val: Tensor = None # raw validation inputs for tuning, never queried or trained on; None: no validation split
-    y_val: Tensor = None # validation labels
-
-    @property
-    def in_channels(self) -> int: return self.x_train.shape[1]
-    @property
-    def n_train(self) -> int: return len(self.x_train)
-
-    def normalize(self, x:Tensor) -> Tensor:
-        "Standardize raw batch `x` with the dataset's mean/std, on `x`'s device."
-        shape = (1, -1) + (1,) * (x.ndim - 2)
-        return (x - self.mean.to(x.device).view(shape)) / self.std.to(x.device).view(shape)
-
-    def weak_augment(self, x:Tensor) -> Tensor:
-        "Weak (MixMatch) augmentation of raw batch `x`, independent per sample; raw → raw on `x`'s device."
-        return self.weak(x)
-
-    def strong_augment(self, x:Tensor) -> Tensor:
-        "Strong (SimCLR view) augmentation of raw batch `x`, independent per sample; raw → raw on `x`'s device."
-        return self.strong(x)
-
-    def to(self, device) -> 'DALData':
-        "Copy with every tensor moved to `device`."
-        return replace(self, **{f.name: getattr(self, f.name).to(device) for f in fields(self)
-                                if isinstance(getattr(self, f.name), Tensor)})
-
-    def __post_init__(self):
-        _check_data(self)
-        weak, strong = _default_policies(self)
-        self.weak, self.strong = self.weak or weak, self.strong or strong
-
-    def __repr__(self):
-        val = '' if self.x_val is None else f"val={tuple(self.x_val.shape)}, "
-        return (f"DALData({self.name!r}, train={tuple(self.x_train.shape)}, {val}test={tuple(self.x_test.shape)}, "
-                f"num_classes={self.num_classes}, device={self.x_train.device})")
-
-# %% ../nbs/00_data.ipynb #1f732bdf
-def _check_data(d:DALData):
-    "Raise a `ValueError` naming the first field of `d` that a training could not use"
-    if not isinstance(d.name, str) or not d.name: raise ValueError(f"name: must be a non-empty string, got {d.name!r}")
-    if (d.x_val is None) != (d.y_val is None): raise ValueError("x_val: give both x_val and y_val, or neither")
-    splits = ('train', 'test') + (() if d.x_val is None else ('val',))
-    for f in (f'x_{s}' for s in splits):
-        x = getattr(d, f)
-        if not isinstance(x, Tensor) or not x.is_floating_point() or x.ndim not in (2, 4):
-            raise ValueError(f"{f}: expected a float tensor of images (N,C,H,W) or feature vectors (N,F), got "
-                             f"{getattr(x, 'dtype', type(x).__name__)} {tuple(getattr(x, 'shape', ()))}")
-    for f in (f'x_{s}' for s in splits[1:]):
-        if getattr(d, f).shape[1:] != d.x_train.shape[1:]:
-            raise ValueError(f"{f}: rows of shape {tuple(getattr(d, f).shape[1:])}, x_train has {tuple(d.x_train.shape[1:])}")
-    k = check_int('num_classes', d.num_classes, 2)
-    for f, x in ((f'y_{s}', getattr(d, f'x_{s}')) for s in splits):
-        y = getattr(d, f)
-        if not isinstance(y, Tensor) or y.dtype != torch.int64 or y.shape != (len(x),):
-            raise ValueError(f"{f}: expected int64 labels of shape ({len(x)},), got {getattr(y, 'dtype', type(y).__name__)} "
-                             f"{tuple(getattr(y, 'shape', ()))}")
-        if len(y) and (int(y.min()) < 0 or int(y.max()) >= k): raise ValueError(f"{f}: labels must lie in 0..{k - 1}")
-    for f in ('mean', 'std'):
-        if not isinstance(getattr(d, f), Tensor) or getattr(d, f).shape != (d.in_channels,):
-            raise ValueError(f"{f}: expected a tensor of shape ({d.in_channels},), one value per channel or feature")
-    if d.classes is not None and len(d.classes) != k: raise ValueError(f"classes: {len(d.classes)} names for {k} classes")
-
-def _default_policies(d:DALData) -> tuple:
-    "The (weak, strong) augmentations of `d` without its own: a built-in dataset's, `image_augment` or `Jitter`"
-    if d.name in _WEAK: return _WEAK[d.name], _STRONG[d.name]
-    if d.x_train.ndim == 4: return image_augment, partial(image_augment, strong=True)
-    return Jitter(0.05, d.std), Jitter(0.15, d.std)
+from .daldata import DALData, channel_stats, dal_data
 
 # %% ../nbs/00_data.ipynb #757ad7ff
 TWO_MOONS_N, TWO_MOONS_NOISE, TWO_MOONS_SEED = 2000, 0.1, 0
 DIGITS_VAL_SIZE = 250
-
-def _stats(x:Tensor):
-    "Per-channel (dim 1) mean and std of `x`."
-    dims = [d for d in range(x.ndim) if d != 1]
-    return x.mean(dims), x.std(dims)
 
 def _tensor(a, dtype):
     "`a` as a tensor of `dtype`, None as None"
@@ -277,7 +41,7 @@ def _from_numpy(name, x, y, test_size, num_classes, val_size=0) -> DALData:
     if val_size: xtr, xva, ytr, yva = train_test_split(xtr, ytr, test_size=val_size, random_state=0, stratify=ytr)
     xtr, xte, xva = (_tensor(a, torch.float32) for a in (xtr, xte, xva))
     ytr, yte, yva = (_tensor(a, torch.int64) for a in (ytr, yte, yva))
-    return DALData(name, xtr, ytr, xte, yte, num_classes, *_stats(xtr), x_val=xva, y_val=yva)
+    return DALData(name, xtr, ytr, xte, yte, num_classes, *channel_stats(xtr), x_val=xva, y_val=yva)
 
 def _load_digits(root=None) -> DALData:
     "sklearn's 8×8 digits scaled to [0,1], fixed stratified 70/30 split, `DIGITS_VAL_SIZE` validation rows (`root` is not used)."
@@ -416,24 +180,6 @@ def write_image_folder(root, # folder to create `train/` and `test/` in
                 px = rng.integers(0, 96, (size, size, 3), dtype=np.uint8); px[..., i % 3] += 128
                 Image.fromarray(px).save(Path(root)/split/c/f'{k}.png')
     return Path(root)
-
-# %% ../nbs/00_data.ipynb #df61701d
-def dal_data(name:str, # dataset name
-             x_train, # raw training inputs (N,C,H,W) or (N,F): numpy array or tensor
-             y_train, # training labels 0..num_classes-1
-             x_test, # raw test inputs, shaped like `x_train`
-             y_test, # test labels
-             num_classes:int=None, # number of classes; None: 1 + the largest label
-             classes:tuple=None, # class names, index = label
-             weak:Callable=None, # weak augmentation; None: the default of the kind
-             strong:Callable=None, # strong augmentation; None: the default of the kind
-            ) -> DALData:
-    "A `DALData` from arrays: float32 inputs, int64 labels, per-channel statistics of the training split"
-    xtr, xte = (torch.as_tensor(np.asarray(x) if not isinstance(x, Tensor) else x).float() for x in (x_train, x_test))
-    ytr, yte = (torch.as_tensor(np.asarray(y) if not isinstance(y, Tensor) else y).long() for y in (y_train, y_test))
-    mean, std = _stats(xtr)
-    k = int(max(ytr.max(), yte.max())) + 1 if num_classes is None else num_classes
-    return DALData(name, xtr, ytr, xte, yte, k, mean, torch.where(std > 0, std, torch.ones_like(std)), classes, weak, strong)
 
 # %% ../nbs/00_data.ipynb #d0fe751a
 TABULAR_FILES, TABULAR_LABEL = ('train.csv', 'test.csv'), 'label'

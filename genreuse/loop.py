@@ -6,7 +6,7 @@ Docs: https://genreuse.github.io/genreuse/loop.html.md"""
 
 # %% auto #0
 __all__ = ['RUN_PARAMS', 'cycle_seed', 'DALConfig', 'dal_configs', 'check_budget', 'run_dal', 'evaluate_pool', 'run_eval',
-           'dal_status', 'eval_status', 'notebook_path', 'delegates_to_config', 'genreuse_run', 'genreuse_eval']
+           'dal_status', 'eval_status', 'notebook_path']
 
 # %% ../nbs/05_loop.ipynb #d678eee1
 import time
@@ -15,15 +15,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from fastcore.meta import delegates
-from fastcore.script import call_parse, CliError
 from fastprogress.fastprogress import progress_bar
 
 from . import __version__
 from .checks import check_choice, check_int, check_keys, check_names, check_seeds, resolve_device
 from .data import dataset_names, load_data
 from .models import MODELS, EVAL_MODELS
-from .training import PROFILES, Compute, Profile, get_profile, test_accuracy
+from .training import Compute, test_accuracy
+from .profiles import PROFILES, Profile, get_profile
 from .strategies import STRATEGIES, query
 from .methods import TRAININGS, train_model
 from .simclr import PRETRAIN
@@ -244,48 +243,3 @@ def notebook_path(kind:str, # 'dal' or 'eval'
     if kind == 'eval' and (tuple(eval_models), tuple(eval_trainings)) != (EVAL_MODELS, TRAININGS):
         name += f"-{'_'.join(eval_models)}-{'_'.join(eval_trainings)}"
     return cfgs[0].run_dir().parent/f'{name}.ipynb'
-
-# %% ../nbs/05_loop.ipynb #fdf1a5ba
-def delegates_to_config(f):
-    "`fastcore.meta.delegates` to the fields of `DALConfig`, whose comments become the docments (and `--help` texts)"
-    f = delegates(DALConfig.__init__)(f)
-    f.__delwrap__ = DALConfig
-    return f
-
-def _cli(fn):
-    "Run `fn`; a bad-input error becomes fastcore's one-line `CliError`"
-    try: return fn()
-    except (ValueError, FileNotFoundError) as e: raise CliError(str(e).splitlines()[0]) from None
-
-@call_parse
-@delegates_to_config
-def genreuse_run(**kwargs):
-    "Run or resume one DAL run and print its learning curve"
-    def go():
-        cfg, = dal_configs(**kwargs)
-        tbl = run_dal(cfg, progress=True)
-        print(tbl.to_string(index=False))
-        print(f"final test accuracy of the query model: {tbl.accuracy.iloc[-1]:.2f}%  ({cfg.run_dir()})")
-    return _cli(go)
-
-# %% ../nbs/05_loop.ipynb #e674d3b9
-@call_parse
-@delegates_to_config
-def genreuse_eval(eval_models:str=','.join(EVAL_MODELS), # comma-separated evaluation architectures
-                  eval_trainings:str=','.join(TRAININGS), # comma-separated evaluation training methods
-                  pool:str=None, # a pool of your own (.json or .csv of training-row indices) to evaluate instead of a DAL run's
-                  pool_name:str=None, # with --pool: strategy[/query_model[/query_training]] it is filed under (default: from the file)
-                  per_cycle:bool=False, # evaluate the pool of every cycle too, for REU* over the learning curve (K more trainings)
-                  **kwargs):
-    "Evaluate the final pool of a finished DAL run, or your own pool (--pool), with every evaluation model and print the accuracies"
-    def go():
-        from genreuse.pools import eval_pool, run_eval_cycles  # genreuse.pools builds on this module
-        cfg, = dal_configs(**kwargs)
-        if pool is not None:
-            tbl = eval_pool(cfg, pool, pool_name, eval_models, eval_trainings, per_cycle=per_cycle, progress=True)
-            print(tbl.drop(columns=['pool', 'n_labeled']).to_string(index=False))
-            return print(f"pool {pool}: {tbl.n_labeled.iloc[0]} labels, filed as {tbl.pool.iloc[0]}, seed {cfg.seed}, in {cfg.out_dir}")
-        if pool_name is not None: raise ValueError("pool_name: only used with --pool")
-        tbl = (run_eval_cycles if per_cycle else run_eval)(cfg, eval_models, eval_trainings, progress=True)
-        print(tbl[['cycle', 'n_labeled'] * per_cycle + ['eval_model', 'eval_training', 'accuracy']].to_string(index=False))
-    return _cli(go)

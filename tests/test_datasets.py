@@ -11,7 +11,8 @@ import pytest
 from genreuse.data import DATASETS, DATASETS_ENV, load_data, register_dataset, write_image_folder
 from genreuse.loop import DALConfig, run_dal, run_eval
 from genreuse.store import load_perf, load_runs
-from genreuse.sweep import get_grid, sweep
+from genreuse.grid import get_grid
+from genreuse.sweep import sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

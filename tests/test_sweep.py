@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from genreuse.sweep import Task, TaskFailed, genreuse_sweep, get_grid, run_tasks, slurm_group, sweep
+from genreuse.cli import genreuse_sweep
+from genreuse.executors import TaskFailed, run_tasks, slurm_group
+from genreuse.grid import Task, get_grid
+from genreuse.sweep import sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT/'tests'/'data'/'sweep_task.ipynb'   # fails for mode 'fail' or a 'broken' strategy; writes markers
@@ -150,7 +153,7 @@ def test_pool_workers_ignore_the_time_limit_signal():
     pool worker would inherit it and requeue the job too, so the workers ignore USR2"""
     import multiprocessing as mp, signal
     from concurrent.futures import ProcessPoolExecutor
-    from genreuse.sweep import _init_worker
+    from genreuse.executors import _init_worker
     with ProcessPoolExecutor(1, mp_context=mp.get_context('fork'), initializer=_init_worker, initargs=(os.getpid(),)) as pool:
         assert pool.submit(signal.getsignal, signal.SIGUSR2).result() == signal.SIG_IGN
 
@@ -158,7 +161,8 @@ def test_pool_workers_ignore_the_time_limit_signal():
 STOPPABLE = """
 import sys
 from pathlib import Path
-from genreuse.sweep import Task, run_tasks
+from genreuse.executors import run_tasks
+from genreuse.grid import Task
 out = Path(sys.argv[1])
 tasks = [Task('dal', f't{i}', dict(mode='ok', seconds=600, out=str(out/f'{i}.txt'))) for i in range(2)]
 run_tasks(tasks, notebooks={'dal': sys.argv[2]}, path_fn=lambda kind, **p: Path(p['out']).with_suffix('.ipynb'), n_jobs=2)
@@ -267,7 +271,7 @@ def test_slurm_cancelled_jobs_do_not_hang(slurm_cluster, tmp_path):
 def test_slurm_task_checkpoint_requeues_the_same_call():
     "What submitit dumps for the requeued job on the time-limit signal: the same notebook with the same parameters"
     pytest.importorskip('submitit')
-    from genreuse.sweep import slurm_task
+    from genreuse.executors import slurm_task
     d = slurm_task.checkpoint('run_dal.ipynb', 'out.ipynb', {'seed': [0]}, '/work', 2)
     assert (d.function, d.args, d.kwargs) == (slurm_task, ('run_dal.ipynb', 'out.ipynb', {'seed': [0]}, '/work', 2), {})
 
@@ -341,7 +345,7 @@ def test_slurm_group_job_requeued_resumes_all_its_notebooks(slurm_cluster, tmp_p
     """A GPU job of jobs_per_gpu=2 (the test cluster has no GPU: the job is planned as holding one, its GPU id '0' comes
     from the exported environment) runs both notebooks at once on it; after the time-limit signal it is requeued once,
     both notebooks resume, and each gets its own row"""
-    import genreuse.sweep as sw
+    import genreuse.executors as sw
     plan = sw._slurm_calls
     monkeypatch.setattr(sw, '_slurm_calls', lambda jobs, params, k: plan(jobs, {**params, 'gpus_per_node': 1}, k))
     monkeypatch.setenv('CUDA_VISIBLE_DEVICES', '0')

@@ -1,0 +1,49 @@
+"The package's house rules, read from its source: no import circle between modules, no hand-written module over 400 lines."
+import ast
+from pathlib import Path
+
+PKG = Path(__file__).resolve().parents[1]/'genreuse'
+MODULES = {p.stem: p for p in PKG.glob('*.py') if p.stem not in ('__init__', '_modidx')}
+
+
+def imported_modules(path:Path)->set:
+    "The genreuse modules that `path` imports anywhere (module level or inside functions)"
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 1 and node.module: out.add(node.module.split('.')[0])
+            elif node.level == 1: out.update(a.name for a in node.names)
+            elif node.module and node.module.startswith('genreuse.'): out.add(node.module.split('.')[1])
+            elif node.module == 'genreuse': out.update(a.name for a in node.names)
+        elif isinstance(node, ast.Import):
+            out.update(a.name.split('.')[1] for a in node.names if a.name.startswith('genreuse.'))
+    return out & set(MODULES)
+
+
+def find_cycle(graph:dict):
+    "A list of modules forming an import circle in `graph`, or None"
+    state, stack = {}, []
+    def visit(m):
+        state[m] = 'open'; stack.append(m)
+        for n in sorted(graph[m]):
+            if state.get(n) == 'open': return stack[stack.index(n):] + [n]
+            if n not in state and (c := visit(n)): return c
+        state[m] = 'done'; stack.pop()
+    for m in sorted(graph):
+        if m not in state and (c := visit(m)): return c
+
+
+def test_find_cycle_sees_a_circle():
+    assert find_cycle({'a': {'b'}, 'b': {'c'}, 'c': {'a'}}) == ['a', 'b', 'c', 'a']
+    assert find_cycle({'a': {'b'}, 'b': set()}) is None
+
+
+def test_no_import_circle():
+    graph = {m: imported_modules(p) - {m} for m, p in MODULES.items()}
+    assert graph['cli'] >= {'loop', 'pools', 'sweep'}, 'the graph should see the command-line module import the layers below'
+    assert find_cycle(graph) is None, f"import circle: {' -> '.join(find_cycle(graph))}"
+
+
+def test_no_module_over_400_lines():
+    long = {m: n for m, p in MODULES.items() if (n := len(p.read_text().splitlines())) > 400}
+    assert not long, f"modules over 400 lines (split them by idea): {long}"

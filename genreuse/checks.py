@@ -29,6 +29,7 @@ def check_choice(name:str, # parameter name, starts the message
                  allowed, # the allowed values
                 ):
     "`value` if it is in `allowed`, else a `ValueError` naming `name`, the closest allowed value and all of them"
+    if hasattr(allowed, 'resolve'): allowed.resolve(value, name)  # a `Registry`: import a module path first
     allowed = list(allowed)
     if value in allowed: return value
     hint = closest(value, allowed)

@@ -11,7 +11,7 @@ __all__ = ['TWO_MOONS_N', 'TWO_MOONS_NOISE', 'TWO_MOONS_SEED', 'DIGITS_VAL_SIZE'
            'write_image_folder', 'tabular_data', 'register_dataset', 'dataset_names', 'check_dataset', 'load_data']
 
 # %% ../nbs/00_data.ipynb #6c9bf544
-import importlib, inspect, os, pickle, re
+import inspect, pickle
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Callable
@@ -24,6 +24,7 @@ from sklearn.datasets import load_digits, make_moons
 from sklearn.model_selection import train_test_split
 from torch import Tensor
 from .checks import check_choice, check_int
+from .registry import Registry
 from .daldata import DALData, channel_stats, dal_data
 
 # %% ../nbs/00_data.ipynb #757ad7ff
@@ -244,58 +245,28 @@ def _load_tabular(root=None) -> DALData:
                     tuple(f"root: '{root/f}'" for f in TABULAR_FILES for _ in 'xy'))
 
 # %% ../nbs/00_data.ipynb #998f53ee
-DATASETS = dict(digits=_load_digits, two_moons=_load_two_moons, cifar10=_load_cifar10, folder=load_folder,
-                tabular=_load_tabular)  # name -> loader(root); `register_dataset` adds more
-BUILTIN_DATASETS = tuple(DATASETS)
-DATASETS_ENV = 'GENREUSE_DATASETS'  # registrations exported to child processes: 'name=module:function,...'
-_NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.+-]*$')
-
-def _import_loader(path:str, param:str):
-    "The function that `path` ('package.module:function') names; errors start with `param`"
-    mod, _, attr = path.partition(':')
-    try:
-        obj = importlib.import_module(mod)
-        for a in attr.split('.'): obj = getattr(obj, a)
-    except (ImportError, AttributeError, ValueError) as e:
-        raise ValueError(f"{param}: could not import the dataset loader {path!r} ({type(e).__name__}: {e}); make the "
-                         "module importable (installed, on PYTHONPATH or in the working directory)") from None
-    if not callable(obj): raise ValueError(f"{param}: {path!r} is not a function")
+def _loader(obj, param:str):
+    "`obj` if it can be a dataset loader (a function), else a `ValueError` naming `param`"
+    if not callable(obj): raise ValueError(f"{param}: expected a function returning a DALData, got {type(obj).__name__}")
     return obj
 
-def _loader_path(loader) -> str|None:
-    "'module:qualname' of `loader` if another process can import it, else None"
-    mod, qual = getattr(loader, '__module__', None), getattr(loader, '__qualname__', '')
-    if not mod or mod == '__main__' or '<' in qual: return None
-    try: return f'{mod}:{qual}' if _import_loader(f'{mod}:{qual}', 'loader') is loader else None
-    except ValueError: return None
-
-def _exported() -> dict:
-    "The registrations exported through `DATASETS_ENV`: {name: 'module:function'}"
-    return dict(e.split('=', 1) for e in os.environ.get(DATASETS_ENV, '').split(',') if '=' in e)
+DATASETS = Registry('dataset', dict(digits=_load_digits, two_moons=_load_two_moons, cifar10=_load_cifar10, folder=load_folder,
+                                    tabular=_load_tabular), _loader)  # name -> loader(root); `register_dataset` adds more
+BUILTIN_DATASETS = DATASETS.builtin
+DATASETS_ENV = DATASETS.env  # registrations exported to child processes: 'name=module:function,...'
 
 # %% ../nbs/00_data.ipynb #730b9bca
 def register_dataset(name:str, # dataset name: letters, digits and _ . + - (it names folders of the results store)
                      loader:Callable, # loader(root) -> `DALData`, or loader() without a root
                     ) -> str:
     "Make `loader` the dataset `name`, here and (if it is importable) in every process started from now on"
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise ValueError(f"name: {name!r} is not allowed; use letters, digits and _ . + - (it names folders of the results store)")
-    if name in BUILTIN_DATASETS: raise ValueError(f"name: {name!r} is a built-in dataset; choose another name")
-    if not callable(loader): raise ValueError(f"loader: expected a function returning a DALData, got {type(loader).__name__}")
-    DATASETS[name] = loader
-    env, path = _exported(), _loader_path(loader)
-    if path: env[name] = path
-    else: env.pop(name, None)
-    os.environ[DATASETS_ENV] = ','.join(f'{k}={v}' for k, v in env.items())
-    return name
+    return DATASETS.register(name, loader)
 
 def dataset_names(name:str=None, # a dataset name to make known first: a module path or an exported registration
                   param:str='dataset', # parameter name, starts the error message
                  ) -> list:
     "The known dataset names, after importing the loader of `name` if it is a module path or exported by a parent process"
-    if isinstance(name, str) and name not in DATASETS:
-        path = _exported().get(name) or (name if ':' in name else None)
-        if path: DATASETS[name] = _import_loader(path, param)
+    DATASETS.resolve(name, param)
     return list(DATASETS)
 
 def check_dataset(name:str, # the dataset name given
@@ -303,12 +274,7 @@ def check_dataset(name:str, # the dataset name given
                   fresh_kernels:bool=False, # also require that fresh processes (a sweep's kernels) can load it
                  ) -> str:
     "`name` if it is a known dataset (see `dataset_names`), else a `ValueError` naming `param`"
-    check_choice(param, name, dataset_names(name, param))
-    if fresh_kernels and name not in BUILTIN_DATASETS and ':' not in name and name not in _exported():
-        raise ValueError(f"{param}: {name!r} is registered in this process only: fresh kernels cannot import its loader "
-                         f"{getattr(DATASETS[name], '__qualname__', DATASETS[name])!r}; define the loader in an importable "
-                         f"module and register it there, or pass the module path 'package.module:function'")
-    return name
+    return DATASETS.fresh(name, param) if fresh_kernels else check_choice(param, name, DATASETS)
 
 def load_data(name:str='digits', # a key of `DATASETS` or a module path 'package.module:function'
               root=None, # the data root given to the loader (cifar10: folder containing `cifar-10-batches-py/`)

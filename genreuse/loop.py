@@ -63,6 +63,9 @@ class DALConfig:
                               ('training', TRAININGS), ('pretrain', PRETRAIN), ('amp', ('auto', 'on', 'off'))]:
             check_choice(name, getattr(self, name), allowed)
         check_int('seed', self.seed, 0)
+        if self.profile is None and self.dataset not in PROFILES and self.dataset not in PROFILES.exported():
+            raise ValueError(f"profile: dataset {self.dataset!r} has no profile of its name; pass one of {', '.join(PROFILES)} "
+                             f"or register one with `profiles.register_profile({self.dataset!r}, ...)`")
         profile = self.dataset if self.profile is None else self.profile
         budget = PROFILES[check_choice('profile', profile, PROFILES)].budget
         sizes = {k: check_int(k, getattr(budget, k) if getattr(self, k) is None else getattr(self, k), m)
@@ -154,7 +157,9 @@ def run_dal(cfg:DALConfig, # the run
     profile, compute = cfg.resolve_profile(cfg.model), cfg.compute(device)
     compute.apply()
     store.claim_dir(rdir, {'config': cfg.record(compute), 'profile': profile.record()}, __version__, root=root)
-    if (rdir/'done.json').exists(): return store.cycle_table(rdir)
+    if (rdir/'done.json').exists():
+        store.final_pool(root, cfg)  # the same validating reader as `load_runs`: a corrupt record is refused here too
+        return store.cycle_table(rdir)
     records = store.read_cycles(rdir)
     labeled = _initial_pool(cfg, data, root) + [i for r in records for i in r['queried']]
     todo = range(len(records), cfg.cycles + 1)

@@ -22,7 +22,7 @@ from . import __version__, store
 from .checks import check_names, resolve_device
 from .loop import DALConfig, _load, cycle_seed, evaluate_pool
 from .methods import TRAININGS
-from .models import EVAL_MODELS, MODEL_INPUTS, MODELS
+from .models import EVAL_MODELS, MODELS, model_inputs
 from .reusability import reu_star
 
 # %% ../nbs/09_pools.ipynb #9ee95d11
@@ -232,7 +232,7 @@ def _setup(cfg, data, eval_models) -> tuple:
     "The data of `cfg` on its device and the checked `eval_models`: convolutional ones are refused for feature vectors"
     eval_models = check_names('eval_models', eval_models, MODELS)
     data = _load(cfg, data, resolve_device(cfg.device))
-    bad = [m for m in eval_models if MODEL_INPUTS[m] == 'images'] if data.x_train.ndim != 4 else []
+    bad = [m for m in eval_models if model_inputs(m) == 'images'] if data.x_train.ndim != 4 else []
     if bad: raise ValueError(f"eval_models: {bad[0]!r} needs images; {data.name!r} holds feature vectors (N,F), which only 'mlp' trains on")
     return data, eval_models
 

@@ -92,7 +92,7 @@ def test_module_path_dataset_from_the_command_line(own_module, tmp_path):
     r = subprocess.run([str(BIN/'genreuse-run'), '--dataset', 'no_such_mod_gr:load', '--out-dir', tmp_path/'x'],
                        capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode != 0
-    assert "dataset: could not import the dataset loader 'no_such_mod_gr:load' (ModuleNotFoundError" in r.stderr.splitlines()[-1]
+    assert "dataset: could not import 'no_such_mod_gr:load' (ModuleNotFoundError" in r.stderr.splitlines()[-1]
 
 
 def test_sweep_refuses_a_dataset_fresh_kernels_cannot_load(own_module):

@@ -124,7 +124,7 @@ def test_missing_pretrained_weights(tmp_path):
     r = cli('genreuse-run', '--training', 'self', '--pretrain', 'never', '--weights-dir', tmp_path/'empty',
             '--out-dir', tmp_path/'runs', *SMOKE)
     assert r.returncode != 0
-    assert r.stderr.strip().splitlines()[-1].startswith('weights_dir:')
+    assert r.stderr.strip().splitlines()[-1].startswith('genreuse-run: weights_dir:')
 
 
 @pytest.fixture(scope='module')
@@ -148,7 +148,7 @@ def test_corrupt_results_file_is_reported_and_kept(finished, tmp_path, damage):
     before = snapshot(out)
     r = cli('genreuse-run', '--out-dir', out, *SMOKE)
     assert r.returncode != 0
-    assert r.stderr.strip().startswith('out_dir: corrupt results file') and '001.json' in r.stderr
+    assert r.stderr.strip().startswith('genreuse-run: out_dir: corrupt results file') and '001.json' in r.stderr
     assert snapshot(out) == before
     from genreuse.store import load_cycles
     with pytest.raises(ValueError, match='001.json'): load_cycles(out)
@@ -161,7 +161,7 @@ def test_config_mismatch_is_refused(finished, tmp_path):
     before = snapshot(out)
     r = cli('genreuse-run', '--out-dir', out, '--profile', 'smoke', '--init-size', '4', '--query-size', '3', '--cycles', '3')
     assert r.returncode != 0
-    assert r.stderr.strip().startswith('config:') and 'config.cycles' in r.stderr
+    assert r.stderr.strip().startswith('genreuse-run: config:') and 'config.cycles' in r.stderr
     assert snapshot(out) == before
 
 
@@ -182,8 +182,25 @@ def test_eval_trained_with_a_changed_profile_is_redone_never_mixed(finished, tmp
     before = snapshot(out)
     r2 = cli('genreuse-eval', '--out-dir', out, *ev, *SMOKE)
     assert r2.returncode != 0
-    assert r2.stderr.strip().startswith('config:') and "another 'smoke' profile (differs in epochs)" in r2.stderr
+    assert r2.stderr.strip().startswith('genreuse-run: config:') and "another 'smoke' profile (differs in epochs)" in r2.stderr
     assert snapshot(out) == before
+
+
+def test_corrupt_done_record_is_refused_not_reported_as_done(finished, tmp_path):
+    """A finished run whose done.json was truncated: genreuse-run refuses it with the same one line as `load_runs`
+    (exit 2) instead of printing its learning curve, and leaves the store as it was"""
+    import shutil
+    out = tmp_path/'runs'
+    shutil.copytree(finished, out)
+    f = run_dir(out)/'done.json'
+    f.write_text(f.read_text()[:20])
+    before = snapshot(out)
+    r = cli('genreuse-run', '--out-dir', out, *SMOKE)
+    assert r.returncode == 2 and 'final test accuracy' not in r.stdout
+    assert r.stderr.strip().splitlines() == [f'genreuse-run: out_dir: corrupt results file {f}' + r.stderr.split(str(f), 1)[1].strip()]
+    assert snapshot(out) == before
+    from genreuse.store import load_runs
+    with pytest.raises(ValueError, match='corrupt results file'): load_runs(out)
 
 
 def test_eval_of_unfinished_run_is_refused(tmp_path):

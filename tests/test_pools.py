@@ -113,8 +113,8 @@ def test_cli_bad_pool_file_is_one_line(tmp_path, content, name, message):
     f = tmp_path/name
     f.write_text(content)
     r = cli('--pool', f, '--eval-models', 'mlp', *COMMON, *store_args(tmp_path))
-    assert r.returncode == 1
-    assert r.stderr.strip().splitlines() == [message.format(f=f)]
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == ['genreuse-eval: ' + message.format(f=f)]
     assert not (tmp_path/'runs').exists() or not any((tmp_path/'runs').rglob('*.json'))
 
 

@@ -37,11 +37,12 @@ def leftovers(path):
     return [p for p in Path(path).rglob('*.tmp')]
 
 
-def one_line(r, prefix):
+def one_line(r, prefix, prog='genreuse-run'):
+    "The one line of a bad-input error: `prog: prefix...` on stderr, exit status 2"
     lines = r.stderr.strip().splitlines()
-    assert r.returncode != 0
+    assert r.returncode == 2, (r.returncode, r.stderr)
     assert len(lines) == 1, r.stderr
-    assert lines[0].startswith(prefix), lines[0]
+    assert lines[0].startswith(f'{prog}: {prefix}'), lines[0]
     return lines[0]
 
 

@@ -24,7 +24,7 @@ from .models import MODELS, EVAL_MODELS
 from .training import Compute, test_accuracy
 from .profiles import PROFILES, Profile, get_profile
 from .strategies import STRATEGIES, query
-from .methods import TRAININGS, train_model
+from .methods import METHODS, TRAININGS, train_model
 from .simclr import PRETRAIN
 from . import store
 
@@ -60,7 +60,7 @@ class DALConfig:
 
     def __post_init__(self):
         for name, allowed in [('dataset', dataset_names(self.dataset)), ('strategy', STRATEGIES), ('model', MODELS),
-                              ('training', TRAININGS), ('pretrain', PRETRAIN), ('amp', ('auto', 'on', 'off'))]:
+                              ('training', METHODS), ('pretrain', PRETRAIN), ('amp', ('auto', 'on', 'off'))]:
             check_choice(name, getattr(self, name), allowed)
         check_int('seed', self.seed, 0)
         if self.profile is None and self.dataset not in PROFILES and self.dataset not in PROFILES.exported():
@@ -201,7 +201,7 @@ def evaluate_pool(cfg:DALConfig, # gives the dataset, profile, seed, store and d
                  )->pd.DataFrame:
     "Train every evaluation model on the pool `labeled`, stored under its hash; returns their accuracies"
     eval_models = check_names('eval_models', eval_models, MODELS)
-    eval_trainings = check_names('eval_trainings', eval_trainings, TRAININGS)
+    eval_trainings = check_names('eval_trainings', eval_trainings, METHODS)
     device, root = resolve_device(cfg.device), store.check_out_dir(cfg.out_dir)
     data, compute = _load(cfg, data, device), cfg.compute(device)
     compute.apply()

@@ -13,7 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from fastai.callback.core import Callback
-from .training import Compute, Profile, resolved, seed_everything, sgd_learner, tensor_dls, index_stream, labeled_tensor, train_tfm, release
+from .profiles import Profile
+from .training import Compute, resolved, seed_everything, sgd_learner, tensor_dls, index_stream, labeled_tensor, train_tfm, release
 
 # %% ../nbs/04a_mixmatch.ipynb #aa000944
 def sharpen(p:Tensor, # probabilities (..., C)

@@ -8,7 +8,7 @@ Docs: https://genreuse.github.io/genreuse/strategies.html.md"""
 __all__ = ['CHUNK', 'CORESET_FIRST_CENTERS', 'D2_MAX_REJECTS', 'TYPICLUST_MAX_CLUSTERS', 'TYPICLUST_MIN_CLUSTER_SIZE',
            'TYPICLUST_KNN', 'KMEANS_ITERS', 'STRATEGIES', 'random_sampling', 'margin_sampling', 'entropy_sampling',
            'least_confidence_sampling', 'bald_sampling', 'coreset_sampling', 'badge_sampling', 'typiclust_sampling',
-           'query']
+           'register_strategy', 'query']
 
 # %% ../nbs/03_strategies.ipynb #39491ab9
 import inspect, numbers
@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 from .checks import check_choice, check_int
 from .training import embed
+from .registry import Registry
 
 # %% ../nbs/03_strategies.ipynb #5c5d5c61
 CHUNK = 2**22 # entries in the largest temporary distance block (16 MB in float32)
@@ -310,9 +311,20 @@ def typiclust_sampling(unlabeled_features, # (N_u, D) features of the unlabeled 
     return np.array(picks, dtype=np.int64)
 
 # %% ../nbs/03_strategies.ipynb #fea0273f
-STRATEGIES = dict(random=random_sampling, margin=margin_sampling, coreset=coreset_sampling, badge=badge_sampling,
+def _strategy(obj, param:str):
+    "`obj` if it can be a strategy (a function of some of `query`'s inputs), else a `ValueError` naming `param`"
+    if not callable(obj): raise ValueError(f"{param}: expected a function of some of {', '.join(_INPUTS)}, got {type(obj).__name__}")
+    return obj
+
+STRATEGIES = Registry('strategy', dict(random=random_sampling, margin=margin_sampling, coreset=coreset_sampling, badge=badge_sampling,
                   typiclust=typiclust_sampling, entropy=entropy_sampling, least_confidence=least_confidence_sampling,
-                  bald=bald_sampling)
+                  bald=bald_sampling), _strategy)  # name -> strategy function; `register_strategy` adds more
+
+def register_strategy(name:str, # strategy name: letters, digits and _ . + -
+                      fn, # a function of some of `query`'s inputs (probs, mc_probs, unlabeled_features, labeled_features, n_unlabeled, budget, seed) -> positions of the picked unlabeled rows
+                     )->str:
+    "Make `fn` the strategy `name`, here and (if it is importable) in every process started from now on"
+    return STRATEGIES.register(name, fn)
 
 # %% ../nbs/03_strategies.ipynb #65a9db3e
 _INPUTS = ('probs', 'mc_probs', 'unlabeled_features', 'labeled_features', 'n_unlabeled', 'budget', 'seed')

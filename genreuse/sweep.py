@@ -15,6 +15,10 @@ import pandas as pd
 from .checks import check_choice
 from .data import check_dataset, load_data
 from .loop import DALConfig
+from .methods import METHODS
+from .models import MODELS
+from .profiles import PROFILES
+from .strategies import STRATEGIES
 from .store import load_runs, load_perf
 from .grid import get_grid, dal_tasks, eval_tasks, future_targets
 from .executors import (EXECUTORS, COLUMNS, SlurmOptions, local_workers, loop_notebook_path, loop_status,
@@ -73,6 +77,14 @@ class _Phase:
         return (f"\ntrainings of this sweep (profile {prof}, {n_train} training images, {c.init_size} + {c.cycles} x "
                 f"{c.query_size} labels):\n" + cost_report(steps, prof, self.device(dev)))
 
+def _check_fresh(g, prof:str):
+    "Every strategy, model, training method and the profile of grid `g` must be found by the run notebooks' fresh kernels too"
+    for reg, fields_ in ((STRATEGIES, ('strategies',)), (MODELS, ('models', 'eval_models', 'future_models')),
+                         (METHODS, ('trainings', 'eval_trainings', 'future_trainings'))):
+        for f in fields_:
+            for name in getattr(g, f): reg.fresh(name, f)
+    PROFILES.fresh(prof, 'profile')
+
 def _phases(phase, dal, g, dataset, prof, out_dir):
     "Rows of the phases of a sweep: the DAL runs `dal`, the evaluations of the finished ones, the future models'"
     rows = phase(dal, 'dal', 'DAL runs')
@@ -125,6 +137,7 @@ def sweep(grid:str='paper', # grid name in `GRIDS` ('paper', 'smoke') or a `Grid
     check_choice('executor', executor, EXECUTORS)
     check_dataset(dataset, fresh_kernels=True)  # the run notebooks' fresh kernels must find it (see genreuse.data)
     status_fn, path_fn, prof, t0 = status_fn or loop_status, path_fn or loop_notebook_path, g.profile or dataset, time.time()
+    if notebooks is None: _check_fresh(g, prof)  # the real run notebooks: their kernels must find every entry
     if executor == 'local': local_workers(n_jobs, jobs_per_gpu, gpu_ids, (run_params or {}).get('device') or 'auto')
     phase = _Phase(executor, notebooks, status_fn, path_fn, n_jobs, prof,
                    SlurmOptions(partition, timeout_min, gpus, cpus_per_task, mem_gb, slurm_extra),

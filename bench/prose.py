@@ -2,7 +2,7 @@
 
     python bench/prose.py            # prints the table and writes bench/results/prose.md
 
-For every library notebook (nbs/0*.ipynb) and the tutorial nbs/15_own_pools.ipynb: words per markdown cell
+For every library notebook (the numbered notebooks that export a module) and the tutorial nbs/own_pools.ipynb: words per markdown cell
 (mean, median, 90th percentile, max) and markdown words per exported-code line (all lines of cells whose
 source starts with `#| export`/`#| exports`). Words are counted simply as `len(source.split())`: whitespace
 splitting of the raw markdown, code fences, tables and links included.
@@ -28,7 +28,7 @@ def measure(path):
                 per_line=sum(w) / lines if lines else float('nan'))
 
 def table():
-    nbs = sorted((ROOT/'nbs').glob('0*.ipynb')) + [ROOT/'nbs'/'15_own_pools.ipynb']
+    nbs = [p for p in sorted((ROOT/'nbs').glob('[0-9][0-9]_*.ipynb')) if '#| default_exp' in p.read_text()] + [ROOT/'nbs'/'own_pools.ipynb']
     rows = ['| notebook | md cells | mean | median | p90 | max | md words | export lines | md words / export line |',
             '|---|--:|--:|--:|--:|--:|--:|--:|--:|']
     for p in nbs:

@@ -3,10 +3,10 @@
 # notebooks so their figures, tables and generated summaries follow the new results: the paper grid on digits
 # (5 strategies x 3 architectures x 4 training methods x 3 seeds), the reuse evaluation of every final pool by the 12
 # evaluation models, the future models (all four training methods) on the top configurations, the export, and
-# nbs/08 (the grid's wall time), 10-14, 16, 17. An interrupted sweep resumes where it stopped when the script is run again.
+# nbs/23_sweep (the grid's wall time) and the replication notebooks 30-36. An interrupted sweep resumes where it stopped when the script is run again.
 # The store, results/digits/store by default, is committed (its JSON records, a few MB; not the executed notebooks): the
 # grid takes longer than a working session, and a committed store is what carries it into the next one. Every
-# invocation appends its sweep output to <store>/sweep.log between lines that time it (nbs/08_sweep reads them back).
+# invocation appends its sweep output to <store>/sweep.log between lines that time it (nbs/23_sweep reads them back).
 # To stop it, signal its process group (kill -- -<pgid>) or press Ctrl-C: the log then says when it stopped.
 # Usage: scripts/replicate-digits.sh [results store, default results/digits/store]   (with the project's venv on PATH)
 set -euo pipefail
@@ -24,7 +24,7 @@ echo "invocation finished $(date -u +%FT%TZ): $(( (SECONDS - start) / 60 )) min,
 echo "sweep: $(( (SECONDS - start) / 60 )) min wall time in this invocation"
 [ "$rc" -eq 0 ] || exit "$rc"
 python -c "from genreuse.store import export_tables; print(export_tables('$store', 'results/digits'))"
-for nb in 08_sweep 10_learning_curves 11_penalty_matrices 12_paper_tables 13_two_moons 14_findings 16_choice_of_mbar 17_gr_validity; do
+for nb in 23_sweep 30_learning_curves 31_penalty_matrices 32_paper_tables 33_two_moons 34_findings 35_choice_of_mbar 36_gr_validity; do
     (cd nbs && jupyter nbconvert --to notebook --execute --inplace "$nb.ipynb")
 done
 nbdev-clean

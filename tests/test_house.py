@@ -47,3 +47,28 @@ def test_no_import_circle():
 def test_no_module_over_400_lines():
     long = {m: n for m, p in MODULES.items() if (n := len(p.read_text().splitlines())) > 400}
     assert not long, f"modules over 400 lines (split them by idea): {long}"
+
+
+NBS = PKG.parent/'nbs'
+
+
+def sidebar_sections()->dict:
+    "The notebooks of each section of the docs sidebar (nbs/_quarto.yml), in their order"
+    import yaml
+    side = yaml.safe_load((NBS/'_quarto.yml').read_text())['website']['sidebar']['contents']
+    return {s['section']: s['contents'] for s in side if isinstance(s, dict)}
+
+
+def test_notebook_numbers_are_reading_order_and_layers():
+    "The sidebar lists the numbered notebooks in file-name order, and no module imports one of a higher number"
+    lib = sorted(p.name for p in NBS.glob('[0-9][0-9]_*.ipynb') if '#| default_exp' in p.read_text())
+    rep = sorted(p.name for p in NBS.glob('[0-9][0-9]_*.ipynb') if '#| default_exp' not in p.read_text())
+    sec = sidebar_sections()
+    assert sec['Library'] == lib and sec['Replication'] == rep, sec
+    number = {}
+    for p in NBS.glob('[0-9][0-9]_*.ipynb'):
+        for line in p.read_text().splitlines():
+            if '#| default_exp ' in line: number[line.split('default_exp ')[1].split('\\')[0].split('"')[0].strip()] = int(p.name[:2])
+    for m, path in MODULES.items():
+        later = {d for d in imported_modules(path) if number.get(d, -1) > number[m]}
+        assert not later, f"{m} (notebook {number[m]:02d}) imports {later}, of higher numbers"

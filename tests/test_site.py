@@ -20,7 +20,7 @@ QUARTO_INSTALL = ROOT.parent/'shared'/'tools'/'quarto'/'install.sh'
 DOCS_LIMIT = int(os.environ.get('GENREUSE_DOCS_TIMEOUT', 180))    # nbdev-docs takes 20-50 s here
 README_LIMIT = int(os.environ.get('GENREUSE_README_TIMEOUT', 120))  # nbdev-readme takes 2-5 s here
 BROWSERS = ('chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable')
-REPLICATION = sorted(NBS.glob('1[0-4]_*.ipynb'))
+REPLICATION = sorted(NBS.glob('3[0-4]_*.ipynb'))   # learning curves, penalty matrices, tables, two moons, findings
 SHOT_PAGES = {'index.html': 'index', 'reusability.html': 'library-reusability',
               'penalty_matrices.html': 'replication-penalty_matrices'}
 API = {'strategies.html': 'margin_sampling', 'reusability.html': 'general_reusability', 'penalty.html': 'penalty_matrix'}
@@ -146,6 +146,8 @@ PAGE_JS = r"""() => {
     ids: [...document.querySelectorAll('[id]')].map(e => e.id),
     text: texts.join(''),
     code: [...document.querySelectorAll('.cell-code pre, .cell pre.sourceCode')].map(p => p.textContent),
+    stderr: [...document.querySelectorAll('.cell-output-stderr')].map(e => e.textContent.slice(0, 300)),
+    outputs: [...document.querySelectorAll('.cell-output')].map(e => e.textContent),
     images: [...document.querySelectorAll('img')].map(i => ({src: i.currentSrc || i.src, complete: i.complete,
       nw: i.naturalWidth, nh: i.naturalHeight, w: i.getBoundingClientRect().width, h: i.getBoundingClientRect().height,
       shown: shown(i), output: !!i.closest('.cell-output-display'),
@@ -340,3 +342,13 @@ def test_screenshots_written(crawl):
     for stem in SHOT_PAGES.values():
         p = SHOTS/f'{stem}.png'
         assert p.exists() and p.stat().st_size > 20_000, p
+
+
+def test_no_warning_traceback_or_temporary_path_on_any_page(crawl):
+    "A page shows no stderr block, and no cell output holds a traceback, a Python warning or a temporary file path"
+    bad = [f'{name}: stderr block: {e!r}' for name, f in crawl.items() for e in f['stderr']]
+    pat = re.compile(r'Traceback \(most recent call last\)|\b\w*Warning: |/tmp/\S+|ipykernel_\d+')
+    bad += [f'{name}: {m.group(0)!r} in an output' for name, f in crawl.items() for o in f['outputs'] for m in pat.finditer(o)]
+    assert sum(len(f['outputs']) for f in crawl.values()) > 20
+    assert not bad, '\n'.join(bad[:30])
+

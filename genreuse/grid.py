@@ -93,8 +93,8 @@ def eval_tasks(task:Task, # a DAL task (from `dal_tasks`)
 # %% ../nbs/20_grid.ipynb #1f58495a
 def future_targets(tasks:list, # finished DAL `Task`s
                    grid:Grid, # gives `top_n` and the evaluation models averaged in GR
-                   runs:pd.DataFrame, # `loop.load_runs` of the sweep's results
-                   perf:pd.DataFrame, # `loop.load_perf` of the sweep's results
+                   runs:pd.DataFrame, # `store.load_runs` of the sweep's results
+                   perf:pd.DataFrame, # `store.load_perf` of the sweep's results
                   )->list:
     "The DAL tasks whose pools the future models evaluate: the top configurations by GR and by QMP, plus one Random task"
     from genreuse.tables import top_configurations

@@ -11,6 +11,7 @@ import numpy as np, torch
 from genreuse.data import load_data
 from genreuse.profiles import get_profile
 from genreuse.simclr import create_pretrained
+from genreuse.training import Compute
 from genreuse.methods import TRAININGS, train_model
 
 
@@ -26,7 +27,7 @@ def bench(arch, n_labeled, repeats, profile='digits'):
     store = Path(tempfile.mkdtemp())
     try:
         t0 = time.perf_counter()
-        create_pretrained(data, p, seed=0, weights_dir=store)
+        create_pretrained(data, p, seed=0, weights_dir=store, compute=Compute())
         pre = time.perf_counter() - t0
         steps = dict(simclr=data.n_train // p.simclr.bs, base=max(1, n_labeled // p.batch_size), semi=p.mixmatch.iters)
         steps.update({'self': steps['base'], '3sl': steps['semi']})

@@ -17,6 +17,7 @@ from genreuse.data import load_data
 from genreuse.methods import TRAININGS, train_model
 from genreuse.models import EVAL_MODELS, FUTURE_MODELS
 from genreuse.simclr import create_pretrained
+from genreuse.training import Compute
 from genreuse.profiles import get_profile
 
 
@@ -44,7 +45,7 @@ def lengths(p, training, n_labeled, n_train, steps):
 def step_cost(data, arch, training, p, idx, store, steps, min_s=0.5):
     """Seconds per step of `training` of `arch` with profile `p` (resolved for `arch`): the slope between two lengths,
     `steps` apart, doubled (up to 3 times) until the longer run takes `min_s` longer, so timer noise stays small"""
-    if training == 'simclr': run = lambda q: create_pretrained(data, q, seed=0, weights_dir=store)
+    if training == 'simclr': run = lambda q: create_pretrained(data, q, seed=0, weights_dir=store, compute=Compute())
     else: run = lambda q: train_model(arch, data, idx, training, q, seed=0, weights_dir=store, pretrain='never')
     for _ in range(4):
         short, long, extra = lengths(p, training, len(idx), data.n_train, steps)
@@ -62,7 +63,7 @@ def bench(profile, arch, data, steps):
     idx = np.random.default_rng(0).choice(data.n_train, b.init_size + b.cycles * b.query_size, replace=False)
     store = tempfile.mkdtemp()
     try:
-        create_pretrained(data, p, seed=0, weights_dir=store)   # also the warm-up of this architecture
+        create_pretrained(data, p, seed=0, weights_dir=store, compute=Compute())   # also the warm-up of this architecture
         return {t: step_cost(data, arch, t, p, idx, store, steps) for t in (*TRAININGS, 'simclr')}
     finally: shutil.rmtree(store)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 from genreuse.data import load_data
 from genreuse.models import build_model
-from genreuse.training import fit_base, seed_everything
+from genreuse.training import Compute, fit_base, seed_everything
 from genreuse.profiles import get_profile
 
 
@@ -49,7 +49,7 @@ def bench(arch, n_labeled, epochs, repeats, profile='digits'):
         for kind in ('plain', 'fastai') if r % 2 else ('fastai', 'plain'):
             m = copy.deepcopy(init)
             c0, w0 = time.process_time(), time.perf_counter()
-            if kind == 'fastai': fit_base(m, data, idx, p, seed=1)
+            if kind == 'fastai': fit_base(m, data, idx, p, seed=1, compute=Compute())
             else: plain_fit(m, data, idx, p, seed=1)
             if r: cpu[kind].append(time.process_time() - c0); wall[kind].append(time.perf_counter() - w0)
             models[kind] = m

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from fastai.callback.core import Callback
 from .profiles import Profile
-from .training import Compute, resolved, seed_everything, sgd_learner, tensor_dls, index_stream, labeled_tensor, train_tfm, release
+from .training import Compute, required_compute, resolved, seed_everything, sgd_learner, tensor_dls, index_stream, labeled_tensor, train_tfm, release
 
 # %% ../nbs/09_mixmatch.ipynb #aa000944
 def sharpen(p:Tensor, # probabilities (..., C)
@@ -105,10 +105,10 @@ def fit_mixmatch(model:nn.Module, # model taking normalized inputs
                  profile:Profile, # the profile, resolved for the model's architecture (`Profile.for_arch`)
                  seed:int=0, # seed for batch order, augmentation and MixUp
                  progress:bool=False, # show progress bars
-                 compute:Compute=None, # device settings (mixed precision, layout); None: `Compute()`, plain fp32
+                 compute:Compute=None, # the run's device settings (mixed precision, layout); required
                 ) -> nn.Module:
     "Train `model` with MixMatch on the labeled rows and all other training rows as unlabeled data"
-    p, compute = resolved(profile), compute or Compute()
+    p, compute = resolved(profile), required_compute(compute)
     idx = labeled_tensor(data, labeled_idx)
     mask = torch.ones(data.n_train, dtype=torch.bool)
     mask[idx] = False

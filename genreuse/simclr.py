@@ -19,7 +19,7 @@ from fastai.callback.core import Callback
 from .models import build_for
 from .checks import check_choice
 from .store import atomic_write
-from .training import Compute, resolved, seed_everything, sgd_learner, tensor_dls, release
+from .training import Compute, required_compute, resolved, seed_everything, sgd_learner, tensor_dls, release
 from .profiles import Profile
 
 # %% ../nbs/10_simclr.ipynb #f0d5c0d2
@@ -74,10 +74,10 @@ def pretrain_simclr(model:nn.Module, # network with `.embed` and `.feature_dim`;
                     profile:Profile, # the profile resolved for the model's architecture (its `simclr` group)
                     seed:int=0, # seed of the projection head, batch order and augmentations
                     progress:bool=False, # show progress bars
-                    compute:Compute=None, # device settings (mixed precision, layout); None: `Compute()`, plain fp32
+                    compute:Compute=None, # the run's device settings (mixed precision, layout); required
                    ) -> list:
     "SimCLR-pretrain the encoder of `model` on all training images; returns the per-epoch mean NT-Xent losses"
-    p, sp, compute = resolved(profile), profile.simclr, compute or Compute()
+    p, sp, compute = resolved(profile), profile.simclr, required_compute(compute)
     seed_everything(seed)
     dev = data.x_train.device
     net = compute.prepare(SimCLRNet(model, sp.proj_dim).to(dev))
@@ -94,10 +94,10 @@ SIMCLR_VERSION = 3 # bump when the pretraining procedure or the key changes, so 
 def simclr_config(dataset:str, # dataset name, e.g. `data.name`
                   profile:Profile, # profile resolved for the architecture: its `arch`, `width`, `simclr` and `momentum`
                   seed:int, # pretraining seed
-                  compute:Compute=None, # device settings of the pretraining; None: `Compute()` (CPU, fp32)
+                  compute:Compute=None, # device settings of the pretraining; required
                  ) -> dict:
     "Everything that determines a SimCLR pretraining, as a JSON-able dict"
-    p, c = resolved(profile), compute or Compute()
+    p, c = resolved(profile), required_compute(compute)
     return dict(version=SIMCLR_VERSION, dataset=dataset, arch=p.arch, width=float(p.width), seed=int(seed),
                 momentum=p.momentum, device=torch.device(c.device).type, amp=c.amp, **asdict(p.simclr))
 
@@ -105,12 +105,15 @@ def pretrained_path(weights_dir, # root of the weights store
                     dataset:str, # dataset name
                     profile:Profile, # profile resolved for the architecture
                     seed:int, # pretraining seed
-                    compute:Compute=None, # device settings of the pretraining; None: `Compute()` (CPU, fp32)
+                    compute:Compute=None, # device settings of the pretraining; required
                    ) -> Path:
     "Path of the `.pt` file of the store entry for this configuration (its config sits beside it as `.json`)"
-    cfg = simclr_config(dataset, profile, seed, compute)
+    return _entry_path(weights_dir, simclr_config(dataset, profile, seed, compute))
+
+def _entry_path(weights_dir, cfg:dict) -> Path:
+    "Path of the store entry keyed by the `simclr_config` `cfg`"
     h = hashlib.sha256(json.dumps(cfg, sort_keys=True).encode()).hexdigest()[:12]
-    return Path(weights_dir) / 'simclr' / dataset / f"{cfg['arch']}-w{cfg['width']:g}-seed{seed}-{h}.pt"
+    return Path(weights_dir) / 'simclr' / cfg['dataset'] / f"{cfg['arch']}-w{cfg['width']:g}-seed{cfg['seed']}-{h}.pt"
 
 # %% ../nbs/10_simclr.ipynb #79702f44
 def _encoder_state(model:nn.Module) -> dict:
@@ -158,17 +161,20 @@ def create_pretrained(data, # `DALData` to pretrain on (all training images)
                       seed:int=0, # pretraining seed
                       weights_dir='weights', # root of the weights store
                       progress:bool=False, # show progress bars
-                      compute:Compute=None, # device settings; None: plain fp32 on the device of `data`
+                      compute:Compute=None, # the device settings of the pretraining; required
                      ) -> Path:
     "Pretrain a fresh network of `profile.arch` with SimCLR and write it to the weights store; returns the `.pt` path"
-    p, dev = resolved(profile), data.x_train.device
-    compute = compute or Compute(str(dev))
-    path = pretrained_path(weights_dir, data.name, p, seed, compute)
+    cfg = simclr_config(data.name, profile, seed, compute)
+    return _create(data, profile, seed, cfg, _entry_path(weights_dir, cfg), progress, compute)
+
+def _create(data, p, seed, cfg, path, progress, compute) -> Path:
+    "`create_pretrained` for the entry `cfg` at `path`, both built by the caller"
+    dev = data.x_train.device
     seed_everything(seed)
     model = build_for(p.arch, data, p.width)
     t0 = time.perf_counter()
     losses = pretrain_simclr(model, data, p, seed=seed, progress=progress, compute=compute)
-    return save_pretrained(model, path, simclr_config(data.name, p, seed, compute), losses=losses,
+    return save_pretrained(model, path, cfg, losses=losses,
                            seconds=round(time.perf_counter() - t0, 3), device=str(dev), n_train=data.n_train)
 
 # %% ../nbs/10_simclr.ipynb #38fa4975
@@ -181,21 +187,20 @@ def load_pretrained(model:nn.Module, # network built with `profile.arch` and `pr
                     weights_dir='weights', # root of the weights store
                     pretrain:str='auto', # 'auto': pretrain and store missing weights; 'never': missing weights are an error
                     progress:bool=False, # show progress bars while pretraining
-                    compute:Compute=None, # device settings of the pretraining; None: plain fp32 on the device of `data`
+                    compute:Compute=None, # the device settings of the pretraining; required
                    ) -> nn.Module:
     "Initialise all but `model.head` with SimCLR weights from the store, pretraining them first if needed and allowed"
     check_choice('pretrain', pretrain, PRETRAIN)
-    p, dev, arch = resolved(profile), data.x_train.device, profile.arch
-    compute = compute or Compute(str(dev))
-    path = pretrained_path(weights_dir, data.name, p, seed, compute)
+    cfg, p, dev, arch = simclr_config(data.name, profile, seed, compute), profile, data.x_train.device, profile.arch
+    path = _entry_path(weights_dir, cfg)   # the store key, built once for this training
     if not path.exists():
         if pretrain == 'never':
             raise FileNotFoundError(
                 f"weights_dir: no SimCLR weights for {data.name}/{arch} (width {p.width:g}, seed {seed}, profile "
-                f"{p.name!r}, {dev.type}) at '{path}'; create them with `create_pretrained(data, profile, seed={seed}, "
+                f"{p.name!r}, {dev.type}) at '{path}'; create them with `create_pretrained(data, profile, seed={seed}, compute=..., "
                 f"weights_dir={str(weights_dir)!r})` or pass pretrain='auto'")
-        create_pretrained(data, p, seed, weights_dir, progress, compute)
-    sd, _ = read_pretrained(path, simclr_config(data.name, p, seed, compute))
+        _create(data, p, seed, cfg, path, progress, compute)
+    sd, _ = read_pretrained(path, cfg)
     missing, unexpected = [], []
     try: missing, unexpected = model.load_state_dict(sd, strict=False)
     except RuntimeError as e:

@@ -6,8 +6,8 @@ Docs: https://genreuse.github.io/genreuse/training.html.md"""
 
 # %% auto #0
 __all__ = ['seed_everything', 'index_stream', 'TensorDL', 'tensor_dls', 'LeanLearner', 'LeanScheduler', 'sgd_learner', 'Compute',
-           'Autocast', 'ChannelsLastBatches', 'labeled_tensor', 'train_tfm', 'resolved', 'release', 'fit_base', 'embed',
-           'predict', 'test_accuracy', 'val_accuracy']
+           'Autocast', 'ChannelsLastBatches', 'labeled_tensor', 'train_tfm', 'required_compute', 'resolved', 'release',
+           'fit_base', 'embed', 'predict', 'test_accuracy', 'val_accuracy']
 
 # %% ../nbs/08_training.ipynb #ff01e4f8
 import os, random, math
@@ -250,6 +250,13 @@ def train_tfm(data # `DALData`
     "Per-batch training transform: `data.weak_augment`, then `data.normalize`"
     return lambda x: data.normalize(data.weak_augment(x))
 
+def required_compute(compute:Compute # the `Compute` of the run or evaluation this training belongs to
+                    ) -> Compute:
+    "`compute` itself: below a run's edge every training takes the one `Compute` its run resolved, never a default of its own"
+    if not isinstance(compute, Compute):
+        raise ValueError(f"compute: pass the `Compute` of the run (e.g. `Compute.for_device(device)`), resolved once at its edge; got {compute!r:.60}")
+    return compute
+
 def resolved(profile:Profile # a profile resolved by `Profile.for_arch`
             ) -> Profile:
     "`profile` if it was resolved for an architecture; training functions take nothing else"
@@ -274,10 +281,10 @@ def fit_base(model:nn.Module, # model taking normalized inputs
              seed:int=0, # seed for initialisation-independent randomness (order, augmentation)
              progress:bool=False, # show progress bars
              cbs:list|None=None, # extra fastai callbacks
-             compute:Compute=None, # device settings (mixed precision, layout); None: `Compute()`, plain fp32
+             compute:Compute=None, # the run's device settings (mixed precision, layout); required
             ) -> nn.Module:
     "Train `model` with the paper's Base method on `data.x_train[labeled_idx]`"
-    p, compute = resolved(profile), compute or Compute()
+    p, compute = resolved(profile), required_compute(compute)
     idx = labeled_tensor(data, labeled_idx).to(data.x_train.device)
     seed_everything(seed)
     dls = tensor_dls(data.x_train[idx], data.y_train[idx], p.batch_size, train_tfm(data))

@@ -40,9 +40,9 @@ def own_module(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(mods))
     monkeypatch.setenv('PYTHONPATH', os.pathsep.join([str(mods), str(ROOT)]))
     monkeypatch.delenv(DATASETS_ENV, raising=False)
-    before = dict(DATASETS)
+    before = dict(DATASETS.entries)
     yield 'gr_test_stripes'
-    DATASETS.clear(); DATASETS.update(before)
+    DATASETS.entries.clear(); DATASETS.entries.update(before)
 
 
 def run_and_evaluate(dataset, out, model='resnet6', eval_models=('resnet6', 'mlp'), eval_trainings=('base',), **kw):

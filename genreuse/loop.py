@@ -67,7 +67,7 @@ class DALConfig:
             raise ValueError(f"profile: dataset {self.dataset!r} has no profile of its name; pass one of {', '.join(PROFILES)} "
                              f"or register one with `profiles.register_profile({self.dataset!r}, ...)`")
         profile = self.dataset if self.profile is None else self.profile
-        budget = PROFILES[check_choice('profile', profile, PROFILES)].budget
+        budget = PROFILES[profile].budget
         sizes = {k: check_int(k, getattr(budget, k) if getattr(self, k) is None else getattr(self, k), m)
                  for k, m in [('init_size', 1), ('query_size', 1), ('cycles', 0)]}
         for k, v in dict(profile=profile, seed=int(self.seed), **sizes).items(): object.__setattr__(self, k, v)

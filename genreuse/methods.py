@@ -57,7 +57,7 @@ def train_model(arch:str, # architecture, a key of `models.MODELS`
                 compute:Compute=None, # device settings (mixed precision, layout); None: plain fp32 on the training device
                ) -> nn.Module:
     "Build `arch` and train it on `labeled_idx` with method `training`; returns the model in eval mode"
-    method = METHODS[check_choice('training', training, METHODS)]
+    method = METHODS[training]
     check_choice('arch', arch, MODELS)
     check_choice('pretrain', pretrain, PRETRAIN)
     if not isinstance(profile, Profile): raise ValueError(f"profile: pass a `Profile` (`get_profile(name)`), got {profile!r:.60}")

@@ -10,7 +10,7 @@ __all__ = ['PROFILES', 'MixMatchParams', 'SimCLRParams', 'DALBudget', 'Profile',
 # %% ../nbs/07_profiles.ipynb #73afcf22
 import math
 from dataclasses import dataclass, field, fields, replace, asdict
-from .checks import check_choice, check_keys
+from .checks import check_keys
 from .registry import Registry
 
 # %% ../nbs/07_profiles.ipynb #a513302d
@@ -132,7 +132,7 @@ def get_profile(name_or_profile:str|Profile, # a key of `PROFILES` or a `Profile
                 **overrides # field values to replace
                ) -> Profile:
     "Look up a profile by name and apply `overrides`"
-    p = name_or_profile if isinstance(name_or_profile, Profile) else PROFILES[check_choice('profile', name_or_profile, PROFILES)]
+    p = name_or_profile if isinstance(name_or_profile, Profile) else PROFILES[name_or_profile]
     return _apply(p, overrides)
 
 def register_profile(name:str, # profile name (a dataset of your own finds the profile of its name by default)

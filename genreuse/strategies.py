@@ -15,7 +15,7 @@ import inspect, numbers
 import numpy as np
 import torch
 from torch import Tensor
-from .checks import check_choice, check_int
+from .checks import check_int
 from .training import embed
 from .registry import Registry
 
@@ -350,7 +350,7 @@ def query(strategy:str, # name of a strategy in `STRATEGIES`
           bs:int=512, # batch size of the model passes
          ) -> np.ndarray: # `budget` distinct global train indices, int64, in the order chosen
     "Run `strategy` on the unlabeled rows of `data` with inputs computed by `model`; returns global train indices."
-    fn = STRATEGIES[check_choice('strategy', strategy, STRATEGIES)]
+    fn = STRATEGIES[strategy]
     params = inspect.signature(fn).parameters
     if extra := [n for n, v in params.items() if n not in _INPUTS and v.default is inspect.Parameter.empty]:
         raise ValueError(f"strategy: {strategy!r} needs {extra}, which query cannot provide; allowed inputs: {', '.join(_INPUTS)}")

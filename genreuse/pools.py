@@ -22,7 +22,7 @@ from . import __version__, store
 from .checks import check_names, resolve_device
 from .loop import DALConfig, _load, cycle_seed, evaluate_pool
 from .methods import TRAININGS
-from .models import EVAL_MODELS, MODELS, model_inputs
+from .models import EVAL_MODELS, MODELS, check_inputs
 from .reusability import reu_star
 
 # %% ../nbs/19_pools.ipynb #9ee95d11
@@ -229,11 +229,10 @@ def file_pool(cfg:DALConfig, # gives the dataset, profile, evaluation seed and r
 
 # %% ../nbs/19_pools.ipynb #9a15d40d
 def _setup(cfg, data, eval_models) -> tuple:
-    "The data of `cfg` on its device and the checked `eval_models`: convolutional ones are refused for feature vectors"
+    "The data of `cfg` on its device and the checked `eval_models`, each able to train on the data (`check_inputs`)"
     eval_models = check_names('eval_models', eval_models, MODELS)
     data = _load(cfg, data, resolve_device(cfg.device))
-    bad = [m for m in eval_models if model_inputs(m) == 'images'] if data.x_train.ndim != 4 else []
-    if bad: raise ValueError(f"eval_models: {bad[0]!r} needs images; {data.name!r} holds feature vectors (N,F), which only 'mlp' trains on")
+    for m in eval_models: check_inputs(m, data, 'eval_models')
     return data, eval_models
 
 def _eval_cycles(cfg, key, eval_models, eval_trainings, data, per_cycle:bool, progress:bool) -> pd.DataFrame:

@@ -1,12 +1,14 @@
 """Datasets of your own, end to end: a registered loader (by exported name and by module path), the `folder` dataset
 (PNG files written here) and the `tabular` dataset (CSV files written here) each run a DAL run, a reuse evaluation
-and a two-configuration sweep of the real run notebooks, whose fresh kernels must find the dataset."""
-import os, subprocess, sys
+and a two-configuration sweep of the real run notebooks, whose fresh kernels must find the dataset. The built-in
+`mnist1d` is generated offline and cached under the data root."""
+import os, random, socket, subprocess, sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from genreuse.data import DATASETS, DATASETS_ENV, load_data, register_dataset, write_image_folder
 from genreuse.loop import DALConfig, run_dal, run_eval
@@ -136,3 +138,26 @@ def test_missing_roots_name_data_root(tmp_path):
     for ds in ('folder', 'tabular'):
         with pytest.raises(FileNotFoundError, match='^data_root: '):
             run_dal(DALConfig(dataset=ds, data_root=str(tmp_path/'nothing'), out_dir=str(tmp_path/'r'), **BUDGET))
+
+
+def test_mnist1d_is_generated_offline_cached_and_leaves_the_global_rngs_alone(tmp_path, monkeypatch):
+    import mnist1d.data, requests
+    def offline(*args, **kwargs): raise AssertionError('mnist1d must not download or regenerate here')
+    for obj, attr in ((mnist1d.data, 'get_dataset'), (requests, 'get'), (requests.Session, 'request'), (socket.socket, 'connect')):
+        monkeypatch.setattr(obj, attr, offline)
+    def draws(): return random.random(), float(np.random.rand()), float(torch.rand(1))
+    random.seed(3); np.random.seed(3); torch.manual_seed(3)
+    d = load_data('mnist1d', tmp_path)
+    after = draws()
+    random.seed(3); np.random.seed(3); torch.manual_seed(3)
+    assert after == draws()
+    assert [f.suffix for f in (tmp_path/'mnist1d').iterdir()] == ['.npz']
+    monkeypatch.setattr(mnist1d.data, 'make_dataset', offline)  # the second load must read the cache
+    d2 = load_data('mnist1d', tmp_path)
+    splits = ('x_train', 'y_train', 'x_val', 'y_val', 'x_test', 'y_test')
+    assert all(torch.equal(getattr(d, f), getattr(d2, f)) for f in splits)
+    assert (d.kind, d.x_train.shape, d.x_val.shape, d.x_test.shape) == ('signals', (14000, 1, 40), (1000, 1, 40), (5000, 1, 40))
+    assert (d.x_train.dtype, d.y_train.dtype, d.num_classes) == (torch.float32, torch.int64, 10)
+    assert all(y.unique().tolist() == list(range(10)) for y in (d.y_train, d.y_val, d.y_test))
+    expected = (d.y_train.bincount() + d.y_val.bincount()) * 1000 / 15000  # stratified: the training split's proportions
+    assert (d.y_val.bincount() - expected).abs().max() <= 1

@@ -19,10 +19,9 @@ import numpy as np
 import pandas as pd
 
 from . import __version__, store
-from .checks import check_names, resolve_device
-from .loop import DALConfig, _load, cycle_seed, evaluate_pool
+from .loop import DALConfig, EvalSetup, cycle_seed, eval_setup, evaluate_in
 from .methods import TRAININGS
-from .models import EVAL_MODELS, MODELS, check_inputs
+from .models import EVAL_MODELS
 from .reusability import reu_star
 
 # %% ../nbs/19_pools.ipynb #9ee95d11
@@ -228,18 +227,11 @@ def file_pool(cfg:DALConfig, # gives the dataset, profile, evaluation seed and r
     return key, base
 
 # %% ../nbs/19_pools.ipynb #9a15d40d
-def _setup(cfg, data, eval_models) -> tuple:
-    "The data of `cfg` on its device and the checked `eval_models`, each able to train on the data (`check_inputs`)"
-    eval_models = check_names('eval_models', eval_models, MODELS)
-    data = _load(cfg, data, resolve_device(cfg.device))
-    for m in eval_models: check_inputs(m, data, 'eval_models')
-    return data, eval_models
-
-def _eval_cycles(cfg, key, eval_models, eval_trainings, data, per_cycle:bool, progress:bool) -> pd.DataFrame:
-    "Records of every evaluation model on the final pool of run `key` (`per_cycle`: on the pool of every cycle)"
-    pools = cycle_pools(cfg.out_dir, key)
+def _eval_cycles(s:EvalSetup, key, per_cycle:bool, progress:bool) -> pd.DataFrame:
+    "Records of every evaluation model of `s` on the final pool of run `key` (`per_cycle`: on the pool of every cycle)"
+    pools = cycle_pools(s.cfg.out_dir, key)
     todo = range(len(pools)) if per_cycle else [len(pools) - 1]
-    return pd.concat([evaluate_pool(cfg, pools[c], eval_models, eval_trainings, data, progress).assign(
+    return pd.concat([evaluate_in(s, pools[c], progress).assign(
         cycle=c, n_labeled=len(pools[c]), strategy=key.strategy, query_model=key.model, query_training=key.training)
         for c in todo], ignore_index=True)
 
@@ -265,10 +257,10 @@ def eval_pool(cfg:DALConfig, # the dataset, profile, evaluation seed, results st
               progress:bool=False, # show progress bars
              ) -> pd.DataFrame:
     "Check `pool`, file it beside its random baseline in `cfg`'s store, train every evaluation model on both; REU* per model"
-    data, eval_models = _setup(cfg, data, eval_models)
-    p = read_pool(pool, data.n_train, pool_name)
-    keys = file_pool(cfg, p, data.n_train)
-    t = pd.concat([_eval_cycles(cfg, k, eval_models, eval_trainings, data, per_cycle, progress) for k in keys], ignore_index=True)
+    s = eval_setup(cfg, eval_models, eval_trainings, data)
+    p = read_pool(pool, s.data.n_train, pool_name)
+    keys = file_pool(cfg, p, s.data.n_train)
+    t = pd.concat([_eval_cycles(s, k, per_cycle, progress) for k in keys], ignore_index=True)
     return _scores(t, per_cycle).assign(pool=f'{p.strategy}/{p.query_model}/{p.query_training}', n_labeled=p.sizes[-1])
 
 def run_eval_cycles(cfg:DALConfig, # a finished DAL run (or the key of an imported pool)
@@ -278,8 +270,7 @@ def run_eval_cycles(cfg:DALConfig, # a finished DAL run (or the key of an import
                     progress:bool=False, # show progress bars
                    ) -> pd.DataFrame:
     "Train every evaluation model on the pool of every cycle of the finished run `cfg`; one row per cycle and model"
-    data, eval_models = _setup(cfg, data, eval_models)
-    return _eval_cycles(cfg, cfg, eval_models, eval_trainings, data, True, progress)
+    return _eval_cycles(eval_setup(cfg, eval_models, eval_trainings, data), cfg, True, progress)
 
 # %% ../nbs/19_pools.ipynb #89442ff6
 def load_cycle_perf(out_dir='runs', # root of the results store

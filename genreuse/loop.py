@@ -40,9 +40,9 @@ def cycle_seed(seed:int, # seed of the run
 @dataclass(frozen=True)
 class DALConfig:
     "One DAL run: a point of the grid (strategy × model × training × seed), its budget, and where it reads and writes"
-    dataset:str='digits' # dataset: digits, two_moons, cifar10, folder, tabular, a registered name or pkg.module:loader
+    dataset:str='digits' # dataset: digits, two_moons, mnist1d, cifar10, folder, tabular, a registered name or pkg.module:loader
     strategy:str='margin' # query strategy: random, margin, coreset, badge, typiclust, entropy, least_confidence, bald
-    model:str='resnet6' # query model: resnet6, resnet10, resnet18, wrn28_2, wrn28_10, mlp
+    model:str='resnet6' # query model: resnet6, resnet10, resnet18, wrn28_2, wrn28_10, mlp, gru, transformer
     training:str='base' # training method: base, semi (MixMatch), self (SimCLR) or 3sl (both)
     seed:int=0 # seed of the run, an integer >= 0
     profile:str=None # hyperparameter profile (default: the dataset's)

@@ -16,7 +16,7 @@ import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
 from .checks import check_choice
-from .daldata import INPUT_KINDS as _KIND_OF_NDIM
+from .daldata import KIND_OF_NDIM
 from .registry import Registry
 
 # %% ../nbs/05_models.ipynb #63f5cc50
@@ -286,7 +286,7 @@ def transformer(in_channels:int=1, num_classes:int=10, width:float=1.0, patch:in
     return SignalTransformer(in_channels, num_classes, width, patch, layers, heads)
 
 # %% ../nbs/05_models.ipynb #795860df
-INPUT_KINDS = tuple(_KIND_OF_NDIM.values())  # what models take (`DALData.kind`): images (N,C,H,W), signals (N,C,L), 'flat': any input, flattened
+INPUT_KINDS = tuple(KIND_OF_NDIM.values())  # what models take (`DALData.kind`): images (N,C,H,W), signals (N,C,L), 'flat': any input, flattened
 
 def _kinds(builder) -> tuple:
     "The input kinds `builder` takes: its `inputs` attribute (a kind or a tuple of kinds), ('images',) without one"

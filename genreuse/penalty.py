@@ -57,11 +57,11 @@ DISPLAY_NAMES = {
     'random': 'Random', 'margin': 'Margin', 'coreset': 'CoreSets', 'badge': 'BADGE', 'typiclust': 'TypiClust',
     'entropy': 'Entropy', 'least_confidence': 'Least confidence', 'bald': 'BALD',
     'resnet6': 'ResNet-6', 'resnet10': 'ResNet-10', 'resnet18': 'ResNet-18',
-    'wrn28_2': 'WideResNet-28-2', 'wrn28_10': 'WideResNet-28-10', 'mlp': 'MLP',
+    'wrn28_2': 'WideResNet-28-2', 'wrn28_10': 'WideResNet-28-10', 'mlp': 'MLP', 'gru': 'GRU', 'transformer': 'Transformer',
     'base': 'Base', 'semi': 'Semi-SL', 'self': 'Self-SL', '3sl': '3SL',
     'strategy': 'Query strategy', 'query_model': 'Architecture', 'query_training': 'Training method',
     'eval_model': 'Evaluation model', 'eval_training': 'Evaluation training',
-    'accuracy': 'QMP', 'qmp': 'QMP', 'gr': 'GR', 'reu_star': 'GR (REU*)', 'digits': 'Digits', 'cifar10': 'CIFAR-10',
+    'accuracy': 'QMP', 'qmp': 'QMP', 'gr': 'GR', 'reu_star': 'GR (REU*)', 'digits': 'Digits', 'mnist1d': 'MNIST-1D', 'cifar10': 'CIFAR-10',
 }  # identifier -> label used in plots
 
 def display_name(x)->str:

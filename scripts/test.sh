@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command of README.md and .ci/run. Run it from the repository root with the project's venv on PATH.
-# 1. notebooks and exported modules are in sync and clean, 2. nbdev's docs processing succeeds,
-# 3. every notebook's tests pass (nbdev-test; cells flagged `slow` are skipped), 4. pytest (its summary is the last line).
+# 1. notebooks and exported modules are in sync and clean, 2. every notebook's tests pass (nbdev-test; cells flagged
+# `slow` are skipped), 3. pytest in two processes, one test file per process at a time (tests/test_site.py builds the
+# docs with nbdev-docs, which includes nbdev's docs processing); its summary is the last line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -18,15 +19,11 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   fi
 fi
 
-step "docs processing (nbdev proc_nbs; Quarto itself is not needed for this check)"
-python -c "from nbdev.serve import proc_nbs; proc_nbs()" >/dev/null || { echo "FAIL: nbdev docs processing"; status=1; }
-rm -rf _proc
-
 step "nbdev-test (flags skipped: slow notest)"
-nbdev-test --n-workers 2 || status=1
+nbdev-test --n-workers 2 --timing || status=1
 
 step "pytest"
-python -m pytest -q -rs tests
+python -m pytest -q -rs -n 2 --dist loadfile --durations 15 tests
 rc=$?
 if [ $rc -eq 5 ]; then echo "FAIL: pytest collected no tests"; fi
 [ $rc -ne 0 ] && status=1

@@ -66,7 +66,7 @@ def test_local_sweep_runs_skips_and_lists_failures(tmp_path, capsys):
 
 
 def test_bad_dataset():
-    with pytest.raises(ValueError, match=r"^dataset: unknown 'mnist'; allowed: digits, two_moons, cifar10, folder, tabular$"):
+    with pytest.raises(ValueError, match=r"^dataset: unknown 'mnist'; did you mean 'mnist1d'\? allowed: digits, two_moons, cifar10, folder, tabular, mnist1d$"):
         sweep('smoke', 'mnist')
 
 

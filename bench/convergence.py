@@ -1,9 +1,9 @@
-"""Is every model of the digits grid trained to convergence? The check of issue 13, §1.
+"""Is every model of a grid trained to convergence (digits by default, `--profile mnist1d` for MNIST-1D)? The check of issue 13, §1.
 
 For every (architecture, training method) pair — the query/evaluation ResNets and the future WRNs alike — and for the
 pool sizes the grid trains it on, train on a random pool with the profile's budget and with `--factor` (4) times that budget, 3 seeds or more, and compare the mean accuracy on
-digits' validation split (`DALData.x_val`: 250 training images that are never queried or trained on; the test split is
-not touched). "4× the budget" scales every length of the method at once: Base epochs, MixMatch epochs and its
+the dataset's validation split (`DALData.x_val`: digits' 250 or MNIST-1D's 1,000 training rows that are never queried or
+trained on; the test split is not touched). The dataset is the profile's own (`--dataset` to choose another). "4× the budget" scales every length of the method at once: Base epochs, MixMatch epochs and its
 ramp-up, SimCLR pretraining epochs. The gap is the mean of the seeds' paired differences (same pool, same seed, 4× minus
 1×) with its two-sided t-interval over the seeds at `--level` (90 %). A pair is converged at a pool size only when the
 whole interval lies within ± `--tol` (1.5 points, the tolerance the profile was tuned to, about 4 of the 250 validation
@@ -16,7 +16,7 @@ and the Random ones), so they are checked at the largest.
 
 Each training is one row of bench/results/convergence.csv, written as soon as it ends, so an interrupted check resumes
 and a changed budget, width or other profile value that a training reads (learning rate, MixMatch's λu or temperature,
-SimCLR's values, ...; the `values` column hashes them) retrains only the rows it changes. The report bench/results/convergence.md has a row per pair and
+SimCLR's values, ...; the `values` column hashes them) retrains only the rows it changes. The report bench/results/convergence.md (digits; convergence-<dataset>.md for others) has a row per pair and
 pool size (budget, accuracy, 4×-budget accuracy, gap, seconds per training), the check of issue 13 §2 (future models at
 least as accurate as the query models they succeed, Base on the final pool size) and the parameter counts.
 SimCLR pretraining runs first, one task per (architecture, budget, seed), then the trainings, in `--jobs` processes of
@@ -31,9 +31,9 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from scipy import stats
 from genreuse.checks import resolve_device
-from genreuse.data import load_data
+from genreuse.data import DATASETS, DEFAULT_ROOT, load_data
 from genreuse.methods import TRAININGS, train_model
-from genreuse.models import EVAL_MODELS, FUTURE_MODELS, build_model, num_params
+from genreuse.models import EVAL_MODELS, FUTURE_MODELS, build_for, num_params
 from genreuse.simclr import create_pretrained, pretrained_path
 from genreuse.training import Compute, val_accuracy
 from genreuse.profiles import get_profile
@@ -107,14 +107,22 @@ def pool(n_train, labels, seed):
     return np.random.default_rng(10_000 + seed).choice(n_train, labels, replace=False)
 
 
-def _init_worker(overrides):
+DATA = {}   # `--dataset` and `--data-root` of the check, set in every worker
+
+def _init_worker(overrides, data):
     torch.set_num_threads(1)
     OVERRIDES.update(overrides)
+    DATA.update(data)
+
+
+def dataset(device='cpu'):
+    "The check's dataset on `device` (generated datasets are cached under the data root)"
+    return load_data(DATA['name'], root=DATA['root'], device=device)
 
 
 def _pretrain(task):
     profile, arch, factor, seed, weights, device = task
-    data, p = load_data('digits', device=device), scaled(profile, arch, factor)
+    data, p = dataset(device), scaled(profile, arch, factor)
     compute = Compute(str(data.x_train.device))   # what the store's path is keyed by, for the check and the pretraining alike
     if pretrained_path(weights, data.name, p, seed, compute).exists(): return task, None   # pretrained by an earlier check
     t = time.perf_counter()
@@ -124,7 +132,7 @@ def _pretrain(task):
 
 def _train(task):
     profile, arch, training, labels, seed, factor, weights, device = task
-    data = load_data('digits', device=device)
+    data = dataset(device)
     p = scaled(profile, arch, factor)
     t = time.perf_counter()
     m = train_model(arch, data, pool(data.n_train, labels, seed), training, p, seed=seed, weights_dir=weights,
@@ -170,7 +178,7 @@ def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path
     todo.sort(key=lambda x: -x[5] * (3 if x[1].startswith('wrn') else 1))   # long ones first: less idle tail
     print(f"{len(todo)} trainings to run ({len(seen)} already measured), {len(pre)} SimCLR pretrainings", flush=True)
     new = not path.exists()
-    with get_context('spawn').Pool(jobs, initializer=_init_worker, initargs=(OVERRIDES,)) as ex, open(path, 'a', newline='') as f:
+    with get_context('spawn').Pool(jobs, initializer=_init_worker, initargs=(OVERRIDES, DATA)) as ex, open(path, 'a', newline='') as f:
         w = csv.DictWriter(f, COLS, lineterminator='\n')
         if new: w.writeheader()
         for i, (task, secs) in enumerate(ex.imap_unordered(_pretrain, pre)):
@@ -207,8 +215,8 @@ def report(profile, archs, trainings, sizes, grid_sizes, min_seeds, factor, tol,
     t = t.sort_values(keys, key=lambda c: c.map(order[0] if c.name == 'arch' else order[1]) if c.name != 'labels' else c)
     seeds = sorted(map(int, paired.reset_index().seed.unique()))
     lines = [f"# Convergence of the `{profile}` profile on the validation split", "",
-             f"torch {torch.__version__}, {'CPU' if device == 'cpu' else f'{device} (fp32)'}, one thread per training. Validation accuracy (%) on digits' 250 validation "
-             f"images, mean over every seed measured with both budgets (seeds column; at least {min_seeds}; seeds "
+             f"torch {torch.__version__}, {'CPU' if device == 'cpu' else f'{device} (fp32)'}, one thread per training. Validation accuracy (%) on the {DATA['n_val']:,} validation rows "
+             f"of {DATA['name']}, mean over every seed measured with both budgets (seeds column; at least {min_seeds}; seeds "
              f"{', '.join(map(str, seeds))} occur); each seed draws one random pool, trained with the profile's budget "
              f"and with {factor}× it (every length: Base epochs, MixMatch epochs and ramp-up, SimCLR epochs). Gap: the mean of "
              f"the seeds' paired differences ({factor}× minus 1×: same pool, same seed, two budgets) with its two-sided "
@@ -217,10 +225,10 @@ def report(profile, archs, trainings, sizes, grid_sizes, min_seeds, factor, tol,
              f"level α; {level * 100:g} % gives α = {(1 - level) / 2:g}); **NO** when it lies entirely outside ±{tol:g} (the "
              f"{factor}× budget gains, or loses, more than the margin); **not shown** when it reaches across a margin: the "
              f"seeds measured cannot tell. {tol:g} points is the tolerance the profile was tuned to, about "
-             f"{tol / 100 * 250:.0f} of the 250 validation images. Pools of ≤ 127 labels are one batch of 64 per epoch, so "
-             f"Base epochs are SGD steps. Seconds: one training with the profile's budget (Self-SL/3SL without the "
-             f"SimCLR pretraining, which is done once per architecture and seed). For scale: on a 250-image validation "
-             f"split 3 seeds resolve gaps of a few points at best, 6 seeds about 1.4× better.", "",
+             f"{tol / 100 * DATA['n_val']:.0f} of the {DATA['n_val']:,} validation rows. A Base epoch is ⌈labels / batch size⌉ SGD steps "
+             f"(batch {get_profile(profile).batch_size}). Seconds: one training with the profile's budget (Self-SL/3SL without the "
+             f"SimCLR pretraining, which is done once per architecture and seed). For scale: 6 seeds resolve a gap about "
+             f"1.4× more finely than 3.", "",
              f"| arch | training | labels | budget | seeds | accuracy | {factor}× accuracy | gap [{level * 100:g} % t-interval] | converged | s / training |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     fut = [a for a in archs if a in FUTURE_MODELS]
@@ -257,12 +265,14 @@ def future_check(t, sizes, archs):
 
 
 def params(profile, archs):
-    "Parameter counts of the profile's models (1-channel 8×8 digits) beside the paper's (CIFAR-10)"
-    out = ["", "## Parameter counts", "", "| arch | width | parameters (digits) | paper (CIFAR-10, width 1) |", "|---|---|---|---|"]
+    "Parameter counts of the profile's models on the check's dataset beside the paper's (CIFAR-10)"
+    data = dataset()
+    out = ["", "## Parameter counts", "", f"| arch | width | parameters ({data.name}, inputs {tuple(data.x_train.shape[1:])}) | "
+           "paper (CIFAR-10, width 1) |", "|---|---|---|---|"]
     for a in archs:
         p = get_profile(profile, **OVERRIDES).for_arch(a)
         paper = PAPER_PARAMS.get(a)
-        out.append(f"| {a} | {p.width:g} | {num_params(build_model(a, 1, 10, p.width)):,} | "
+        out.append(f"| {a} | {p.width:g} | {num_params(build_for(a, data, p.width)):,} | "
                    f"{'—' if paper is None else f'{paper / 1e6:.1f} M'} |")
     return '\n'.join(out)
 
@@ -275,6 +285,8 @@ def reported(selected, measured, order):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--profile', default='digits')
+    ap.add_argument('--dataset', help="the dataset trained on (default: the profile's name if it is a dataset, else digits)")
+    ap.add_argument('--data-root', default=DEFAULT_ROOT, help='data root (MNIST-1D is generated once and cached there)')
     ap.add_argument('--archs', nargs='+', default=[*EVAL_MODELS, *FUTURE_MODELS])
     ap.add_argument('--trainings', nargs='+', default=list(TRAININGS))
     ap.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2], help='seeds to train (the report uses every seed measured)')
@@ -294,6 +306,9 @@ def main():
     try: device = a.device if a.report_only else resolve_device(a.device)   # a report needs no device
     except ValueError as e: ap.error(str(e))
     OVERRIDES.update(a.override)
+    name = a.dataset or (a.profile if a.profile in DATASETS else 'digits')
+    DATA.update(name=name, root=a.data_root)
+    DATA['n_val'] = len(dataset().y_val)
     b = get_profile(a.profile).budget
     grid_sizes = [b.init_size, b.init_size + b.cycles * b.query_size]
     sizes = a.sizes or grid_sizes
@@ -306,7 +321,8 @@ def main():
     trainings = reported(a.trainings, set(have.training), list(TRAININGS))
     md = report(a.profile, archs, trainings, sorted({*grid_sizes, *sizes, *have.labels.astype(int)}), grid_sizes, a.min_seeds, a.factor,
                 a.tol, out/'convergence.csv', device, a.level)
-    (out/('convergence.md' if device == 'cpu' else f"convergence-{device.replace(':', '')}.md")).write_text(md)
+    stem = 'convergence' + ('' if name == 'digits' else f'-{name}') + ('' if device == 'cpu' else f"-{device.replace(':', '')}")
+    (out/f'{stem}.md').write_text(md)
     print(md)
 
 

@@ -107,6 +107,7 @@ def _with(overrides, **per_arch):
     return {a: {**overrides.get(a, {}), **per_arch.get(a, {})} for a in {*overrides, *per_arch}}
 
 _DIGITS_ARCH = _with(_WD, resnet6={'width': 1.0}, wrn28_2={'width': 1.0}, wrn28_10={'width': 0.125})
+_MNIST1D_ARCH = _with(_WD, resnet6={'width': 1.0}, wrn28_2={'width': 0.5}, wrn28_10={'width': 0.125})
 
 def _profile(p, param:str):
     "`p` if it is a `Profile`, else a `ValueError` naming `param`"
@@ -119,6 +120,9 @@ PROFILES = Registry('profile', {
                       mixmatch=MixMatchParams(epochs=100, iters=10, rampup_epochs=25., lambda_u=10., unlabeled_bs=32,
                                               longer_below=80),
                       simclr=SimCLRParams(epochs=240, lr=0.1), budget=DALBudget(20, 20, 4)),
+    'mnist1d': Profile('mnist1d', epochs=600, lr=0.1, weight_decay=5e-4, width=0.25, arch_overrides=_MNIST1D_ARCH,
+                       mixmatch=MixMatchParams(epochs=100, iters=10, rampup_epochs=25., lambda_u=10., unlabeled_bs=32),
+                       simclr=SimCLRParams(epochs=10, lr=0.1), budget=DALBudget(50, 25, 4)),
     'two_moons': Profile('two_moons', epochs=40, lr=0.1, weight_decay=5e-4, width=1.0,
                          mixmatch=MixMatchParams(epochs=10, iters=10, rampup_epochs=2.5),
                          simclr=SimCLRParams(epochs=20, lr=0.1), budget=DALBudget(4, 1, 4)),

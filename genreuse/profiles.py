@@ -40,7 +40,7 @@ class MixMatchParams:
 @dataclass(frozen=True)
 class SimCLRParams:
     "SimCLR's pretraining hyperparameters (Self-SL, 3SL); together they key the weights store"
-    epochs:int=500 # pretraining epochs (passes over all training images)
+    epochs:int=500 # pretraining epochs (passes over all training rows)
     bs:int=256 # batch size
     lr:float=0.01 # learning rate
     wd:float=5e-4 # weight decay

@@ -76,7 +76,7 @@ def pretrain_simclr(model:nn.Module, # network with `.embed` and `.feature_dim`;
                     progress:bool=False, # show progress bars
                     compute:Compute=None, # the run's device settings (mixed precision, layout); required
                    ) -> list:
-    "SimCLR-pretrain the encoder of `model` on all training images; returns the per-epoch mean NT-Xent losses"
+    "SimCLR-pretrain the encoder of `model` on all training rows; returns the per-epoch mean NT-Xent losses"
     p, sp, compute = resolved(profile), profile.simclr, required_compute(compute)
     seed_everything(seed)
     dev = data.x_train.device
@@ -156,7 +156,7 @@ def read_pretrained(path, # `.pt` path of a store entry
     return sd, meta
 
 # %% ../nbs/10_simclr.ipynb #4f7d2f72
-def create_pretrained(data, # `DALData` to pretrain on (all training images)
+def create_pretrained(data, # `DALData` to pretrain on (all training rows)
                       profile:Profile, # profile resolved for the architecture to pretrain
                       seed:int=0, # pretraining seed
                       weights_dir='weights', # root of the weights store

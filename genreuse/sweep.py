@@ -74,7 +74,7 @@ class _Phase:
         c = DALConfig(dataset=dataset, profile=prof, **{k: run_params.get(k) for k in ('init_size', 'query_size', 'cycles')})
         n_train, dev = TRAIN_SIZES.get(dataset) or load_data(dataset).n_train, run_params.get('device') or 'auto'
         steps = sweep_steps(g, prof, (c.init_size, c.query_size, c.cycles), n_train)
-        return (f"\ntrainings of this sweep (profile {prof}, {n_train} training images, {c.init_size} + {c.cycles} x "
+        return (f"\ntrainings of this sweep (profile {prof}, {n_train} training rows, {c.init_size} + {c.cycles} x "
                 f"{c.query_size} labels):\n" + cost_report(steps, prof, self.device(dev)))
 
 def _check_fresh(g, prof:str):

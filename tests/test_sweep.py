@@ -387,7 +387,7 @@ def test_dry_run_lists_paper_grid(tmp_path, capsys):
     assert len(lines) == 60 + 60 + 1 and all(l.startswith('missing') for l in lines[:-1])
     assert lines[0].split() == ['missing', 'dal', 'random/resnet6-base', 'seed', '0,1,2']
     assert lines[-1].startswith('future models: chosen after the evaluations')
-    assert cost.startswith('trainings of this sweep (profile digits, 1007 training images, 20 + 4 x 20 labels):')
+    assert cost.startswith('trainings of this sweep (profile digits, 1007 training rows, 20 + 4 x 20 labels):')
     rc = genreuse_sweep(grid='paper', dataset='digits', out_dir=str(tmp_path), future_on='all', dry_run=True)
     lines = capsys.readouterr().out.split('\n\n')[0].strip().splitlines()
     assert rc == 0 and len(lines) == 60 + 120

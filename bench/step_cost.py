@@ -2,7 +2,7 @@
 cost estimate of `genreuse-sweep --dry-run`.
 
 Each cost is the slope between two runs of the real training code (`methods.train_model`, `simclr.create_pretrained`)
-on digits (the fastest of two runs each), one at least `--steps` steps and half a second longer than the other, so
+on the profile's dataset (digits for profiles not named after one; the fastest of two runs each), one at least `--steps` steps and half a second longer than the other, so
 the fixed cost of a training (building the model, moving the data, loading pretrained weights) cancels out; trainings
 run on the profile's final DAL pool (random labels). Self-SL and 3SL fine-tune weights pretrained here with one
 SimCLR epoch. Run with `OMP_NUM_THREADS=1 python bench/step_cost.py` (about 4 minutes on 1 thread); writes
@@ -13,7 +13,7 @@ rows of the pairs measured are replaced.
 import argparse, csv, os, shutil, tempfile, time
 from pathlib import Path
 import numpy as np, torch
-from genreuse.data import load_data
+from genreuse.data import DATASETS, DEFAULT_ROOT, load_data
 from genreuse.methods import TRAININGS, train_model
 from genreuse.models import EVAL_MODELS, FUTURE_MODELS
 from genreuse.simclr import create_pretrained
@@ -75,9 +75,10 @@ def main():
     ap.add_argument('--steps', type=int, default=16, help='extra steps of the longer run')
     ap.add_argument('--out', default=str(Path(__file__).parent/'results'/'step_cost-cpu.csv'))
     a = ap.parse_args()
-    data, t0 = load_data('digits'), time.time()
+    t0 = time.time()
+    data = {prof: load_data(prof if prof in DATASETS else 'digits', root=DEFAULT_ROOT) for prof in a.profiles}
     rows = [dict(profile=prof, arch=arch, training=t, seconds_per_step=f'{s:.5f}')
-            for prof in a.profiles for arch in a.archs for t, s in bench(prof, arch, data, a.steps).items()]
+            for prof in a.profiles for arch in a.archs for t, s in bench(prof, arch, data[prof], a.steps).items()]
     measured = {(r['profile'], r['arch']) for r in rows}
     if Path(a.out).exists():   # keep the rows of the (profile, arch) pairs not measured now
         with open(a.out, newline='') as f: rows = [r for r in csv.DictReader(f) if (r['profile'], r['arch']) not in measured] + rows

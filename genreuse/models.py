@@ -6,9 +6,9 @@ Docs: https://genreuse.github.io/genreuse/models.html.md"""
 
 # %% auto #0
 __all__ = ['INPUT_KINDS', 'MODELS', 'EVAL_MODELS', 'FUTURE_MODELS', 'OTHER_FAMILIES', 'EmbedNet', 'num_params', 'BasicBlock',
-           'ResNet', 'resnet10', 'resnet18', 'ResNet6', 'resnet6', 'WideBlock', 'WideResNet', 'wrn28_2', 'wrn28_10',
-           'MLP', 'mlp', 'GRUNet', 'gru', 'SignalTransformer', 'transformer', 'model_inputs', 'register_model',
-           'build_model', 'check_inputs', 'build_for']
+           'ResNet', 'resnet10', 'resnet18', 'resnet6', 'WideBlock', 'WideResNet', 'wrn28_2', 'wrn28_10', 'MLP', 'mlp',
+           'GRUNet', 'gru', 'SignalTransformer', 'transformer', 'model_inputs', 'register_model', 'build_model',
+           'check_inputs', 'build_for']
 
 # %% ../nbs/05_models.ipynb #ec99e9f9
 import math
@@ -81,20 +81,23 @@ class BasicBlock(nn.Module):
         return F.relu(self.bn2(self.conv2(out)) + self.shortcut(x))
 
 class ResNet(EmbedNet):
-    "CIFAR ResNet: 3×3 stem, no max-pool, four `BasicBlock` stages (64/128/256/512 × `width`), global average pool."
+    "CIFAR-style ResNet: a stem convolution, stages of `BasicBlock`s (no max-pool), global average pool, linear head."
     def __init__(self, blocks=(2, 2, 2, 2), # blocks per stage: (1,1,1,1) ResNet-10, (2,2,2,2) ResNet-18
                  in_channels:int=3, # input channels
                  num_classes:int=10, # number of classes
                  width:float=1.0, # channel multiplier
                  dims:int=2, # spatial axes of the input: 2 images (N,C,H,W), 1 signals (N,C,L)
+                 channels=(64, 64, 128, 256, 512), # stem, then each stage (× `width`)
+                 strides=(1, 2, 2, 2), # stride of each stage's first block
+                 stem=(3, 1), # (kernel, padding) of the stem convolution
                 ):
         super().__init__()
         _check_width(width)
         Conv, BN = _layers(dims)
-        c = [_ch(k, width) for k in (64, 128, 256, 512)]
-        self.stem = nn.Sequential(Conv(in_channels, c[0], 3, 1, 1, bias=False), BN(c[0]), nn.ReLU())
+        c = [_ch(k, width) for k in channels]
+        self.stem = nn.Sequential(Conv(in_channels, c[0], stem[0], 1, stem[1], bias=False), BN(c[0]), nn.ReLU())
         layers, cin = [], c[0]
-        for cout, n, stride in zip(c, blocks, (1, 2, 2, 2)):
+        for cout, n, stride in zip(c[1:], blocks, strides):
             for i in range(n):
                 layers.append(BasicBlock(cin, cout, stride if i == 0 else 1, dims))
                 cin = cout
@@ -104,7 +107,7 @@ class ResNet(EmbedNet):
         _init(self)
 
     def embed(self, x:Tensor) -> Tensor:
-        "Globally average-pooled features of the last stage, (N, `feature_dim`)."
+        "Features of the last stage averaged over every spatial axis, (N, `feature_dim`)."
         return _gap(self.layers(self.stem(x)))
 
 def resnet10(in_channels:int=3, num_classes:int=10, width:float=1.0, dims:int=2) -> ResNet:
@@ -116,30 +119,9 @@ def resnet18(in_channels:int=3, num_classes:int=10, width:float=1.0, dims:int=2)
     return ResNet((2, 2, 2, 2), in_channels, num_classes, width, dims)
 
 # %% ../nbs/05_models.ipynb #b3c74e14
-class ResNet6(EmbedNet):
-    "ResNet-6 of the paper's code: 5×5 conv to 6 channels, `BasicBlock`s 6→16 and 16→32 (stride 2), global pool."
-    def __init__(self, in_channels:int=3, # input channels
-                 num_classes:int=10, # number of classes
-                 width:float=1.0, # channel multiplier
-                 dims:int=2, # spatial axes of the input: 2 images (N,C,H,W), 1 signals (N,C,L)
-                ):
-        super().__init__()
-        _check_width(width)
-        Conv, BN = _layers(dims)
-        c0, c1, c2 = (_ch(k, width) for k in (6, 16, 32))
-        self.stem = nn.Sequential(Conv(in_channels, c0, 5, bias=False), BN(c0), nn.ReLU())
-        self.layers = nn.Sequential(BasicBlock(c0, c1, 2, dims), BasicBlock(c1, c2, 2, dims))
-        self.feature_dim = c2
-        self.head = nn.Linear(c2, num_classes)
-        _init(self)
-
-    def embed(self, x:Tensor) -> Tensor:
-        "Features averaged over the whole final map, (N, `feature_dim`)."
-        return _gap(self.layers(self.stem(x)))
-
-def resnet6(in_channels:int=3, num_classes:int=10, width:float=1.0, dims:int=2) -> ResNet6:
-    "ResNet-6 (see `ResNet6`)."
-    return ResNet6(in_channels, num_classes, width, dims)
+def resnet6(in_channels:int=3, num_classes:int=10, width:float=1.0, dims:int=2) -> ResNet:
+    "ResNet-6 of the paper's code: 5×5 stem to 6 channels (no padding), `BasicBlock`s 6→16 and 16→32 of stride 2, global pool."
+    return ResNet((1, 1), in_channels, num_classes, width, dims, channels=(6, 16, 32), strides=(2, 2), stem=(5, 0))
 
 # %% ../nbs/05_models.ipynb #63befbce
 class WideBlock(nn.Module):

@@ -69,6 +69,12 @@ def _take(scores:Tensor, budget:int, largest:bool) -> np.ndarray:
     cand = torch.nonzero(s <= s.topk(budget, largest=False).values.max())[:, 0]
     return cand[torch.argsort(s[cand], stable=True)][:budget].cpu().numpy().astype(np.int64)
 
+def _take_by(probs, budget:int, score, largest:bool) -> np.ndarray:
+    "`_take` of `score(p)` for the checked class probabilities `p` of `probs` (N_u, C)."
+    p = _tensor(probs, 'probs', 2)
+    budget = _budget(budget, len(p))
+    return _take(score(_probs(p, 'probs')), budget, largest)
+
 def _min_sqdist(x:Tensor, x2:Tensor, c:Tensor, c2:Tensor) -> Tensor:
     "Squared Euclidean distance from each row of `x` to its nearest row of `c` (`x2`, `c2`: squared norms), in row chunks."
     out = torch.empty(len(x), dtype=x.dtype, device=x.device)
@@ -89,14 +95,16 @@ def random_sampling(n_unlabeled:int, # number of unlabeled rows to choose from
     return np.random.default_rng(seed).choice(n_unlabeled, budget, replace=False).astype(np.int64)
 
 # %% ../nbs/12_strategies.ipynb #2e01f882
+def _margin(p:Tensor) -> Tensor:
+    "Gap between the two largest probabilities of each row."
+    top2 = p.topk(2, dim=1).values
+    return top2[:, 0] - top2[:, 1]
+
 def margin_sampling(probs, # (N_u, C) predicted class probabilities of the unlabeled rows
                     budget:int, # number of rows to pick
                    ) -> np.ndarray: # `budget` distinct row indices, int64
     "Pick the `budget` rows with the smallest gap between the two largest `probs`; ties by lower index."
-    p = _tensor(probs, 'probs', 2)
-    budget = _budget(budget, len(p))
-    top2 = _probs(p, 'probs').topk(2, dim=1).values
-    return _take(top2[:, 0] - top2[:, 1], budget, largest=False)
+    return _take_by(probs, budget, _margin, largest=False)
 
 # %% ../nbs/12_strategies.ipynb #68be52dc
 def _entropy(p:Tensor) -> Tensor:
@@ -107,17 +115,13 @@ def entropy_sampling(probs, # (N_u, C) predicted class probabilities of the unla
                      budget:int, # number of rows to pick
                     ) -> np.ndarray: # `budget` distinct row indices, int64
     "Pick the `budget` rows whose predictive entropy is largest; ties by lower index."
-    p = _tensor(probs, 'probs', 2)
-    budget = _budget(budget, len(p))
-    return _take(_entropy(_probs(p, 'probs')), budget, largest=True)
+    return _take_by(probs, budget, _entropy, largest=True)
 
 def least_confidence_sampling(probs, # (N_u, C) predicted class probabilities of the unlabeled rows
                               budget:int, # number of rows to pick
                              ) -> np.ndarray: # `budget` distinct row indices, int64
     "Pick the `budget` rows whose most probable class has the lowest probability; ties by lower index."
-    p = _tensor(probs, 'probs', 2)
-    budget = _budget(budget, len(p))
-    return _take(_probs(p, 'probs').max(1).values, budget, largest=False)
+    return _take_by(probs, budget, lambda p: p.max(1).values, largest=False)
 
 # %% ../nbs/12_strategies.ipynb #d3b81fa2
 def bald_sampling(mc_probs, # (T, N_u, C) class probabilities from T Monte-Carlo dropout passes

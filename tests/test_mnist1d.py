@@ -48,3 +48,10 @@ def test_every_training_method_and_family_on_signals(signals, tmp_path):
     assert len(ev) == 2 * (3 + len(OTHER_FAMILIES)) and ev.accuracy.between(0, 100).all()
     assert set(ev.eval_model) == {'resnet6', 'resnet18', 'wrn28_2', *OTHER_FAMILIES}
 
+
+
+def test_a_seeded_signal_run_repeats_bit_for_bit(signals, tmp_path):
+    data, root = signals
+    runs = [run_dal(config(tmp_path/str(i), root, strategy='badge', model='resnet6', training='semi'), data=data) for i in range(2)]
+    cols = ['cycle', 'n_labeled', 'accuracy', 'queried']
+    assert runs[0][cols].to_dict('list') == runs[1][cols].to_dict('list')

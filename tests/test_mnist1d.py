@@ -6,6 +6,7 @@ import pytest
 
 from genreuse.data import load_data
 from genreuse.loop import DALConfig, run_dal, run_eval
+from genreuse.store import final_pool
 from genreuse.methods import TRAININGS
 from genreuse.models import OTHER_FAMILIES
 from genreuse.strategies import STRATEGIES
@@ -31,11 +32,12 @@ def test_every_paper_strategy_queries_signals(signals, tmp_path, model):
     pools = {}
     for s in PAPER_STRATEGIES:
         assert s in STRATEGIES
-        tbl = run_dal(config(tmp_path, root, strategy=s, model=model), data=data)
-        assert tbl.n_labeled.tolist() == [20, 30] and tbl.accuracy.between(0, 100).all()
-        queried = tbl.queried.iloc[0]
-        assert len(queried) == 10 == len(set(queried)) and all(0 <= i < data.n_train for i in queried)
-        pools[s] = tuple(sorted(queried))
+        cfg = config(tmp_path, root, strategy=s, model=model)
+        tbl = run_dal(cfg, data=data)
+        assert tbl.n_labeled.tolist() == [20, 30] and tbl.n_queried.tolist() == [10, 0] and tbl.accuracy.between(0, 100).all()
+        pool = final_pool(cfg.out_dir, cfg)['labeled']
+        assert len(pool) == 30 == len(set(pool)) and all(0 <= i < data.n_train for i in pool)
+        pools[s] = tuple(sorted(pool))
     assert len(set(pools.values())) > 1   # the strategies do not all pick the same rows
 
 
@@ -52,6 +54,7 @@ def test_every_training_method_and_family_on_signals(signals, tmp_path):
 
 def test_a_seeded_signal_run_repeats_bit_for_bit(signals, tmp_path):
     data, root = signals
-    runs = [run_dal(config(tmp_path/str(i), root, strategy='badge', model='resnet6', training='semi'), data=data) for i in range(2)]
-    cols = ['cycle', 'n_labeled', 'accuracy', 'queried']
-    assert runs[0][cols].to_dict('list') == runs[1][cols].to_dict('list')
+    cfgs = [config(tmp_path/str(i), root, strategy='badge', model='resnet6', training='semi') for i in range(2)]
+    runs = [run_dal(c, data=data)[['cycle', 'n_labeled', 'accuracy']].to_dict('list') for c in cfgs]
+    assert runs[0] == runs[1]
+    assert final_pool(cfgs[0].out_dir, cfgs[0]) == final_pool(cfgs[1].out_dir, cfgs[1])

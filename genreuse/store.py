@@ -25,6 +25,14 @@ class StoreError(ValueError):
 def _no_tmp(tmp):
     if tmp and os.path.exists(tmp): os.unlink(tmp)
 
+def _make_dirs_below(folder:Path, root):
+    "Create `folder` one level at a time below `root`, which is never created: a store deleted meanwhile makes this fail"
+    if root is None or not folder.is_relative_to(root): return folder.mkdir(parents=True, exist_ok=True)
+    d = Path(root)
+    for part in folder.relative_to(root).parts:
+        d = d/part
+        d.mkdir(exist_ok=True)
+
 def atomic_write(path:Path, # file to write
                  data:bytes, # its new content
                  param:str='out_dir', # parameter naming the store, starts the error message
@@ -32,10 +40,10 @@ def atomic_write(path:Path, # file to write
                 ):
     "Write `data` to `path` atomically: a temporary file in the same directory, flushed to disk, then `os.replace`"
     path, tmp = Path(path), None
-    if root is not None and not Path(root).is_dir():
-        raise StoreError(f"{param}: {root} no longer exists; could not write {path} (was it moved or deleted during the run?)")
+    gone = lambda: StoreError(f"{param}: {root} no longer exists; could not write {path} (was it moved or deleted during the run?)")
+    if root is not None and not Path(root).is_dir(): raise gone()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_dirs_below(path.parent, root)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix='.tmp')
         with os.fdopen(fd, 'wb') as f:
             f.write(data); f.flush(); os.fsync(f.fileno())
@@ -43,6 +51,7 @@ def atomic_write(path:Path, # file to write
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give them the permissions `open` would
         os.replace(tmp, path)
     except OSError as e:
+        if root is not None and not Path(root).is_dir(): raise gone() from None  # it vanished while we wrote
         raise StoreError(f"{param}: could not write {path} ({e.strerror or e}); nothing was written there") from None
     finally: _no_tmp(tmp)
 

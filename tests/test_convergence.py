@@ -200,4 +200,4 @@ def test_convergence_report_judges_hand_made_rows_two_sided(tmp_path):
     assert ("At the grid's smallest and largest pool (10 and 15 labels): **1 of 2** (pair, pool size) rows shown converged, "
             "1 not converged, 0 not shown. At the other pool sizes measured (12 labels): **0 of 1** (pair, pool size) rows "
             "shown converged, 0 not converged, 1 not shown.") in md
-    assert '90 % t-interval' in md and 'TOST' in md and 'about 4 of the 250 validation images' in md
+    assert '90 % t-interval' in md and 'TOST' in md and 'about 4 of the 250 validation rows' in md

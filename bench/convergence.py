@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 from scipy import stats
 from genreuse.checks import resolve_device
-from genreuse.data import DATASETS, DEFAULT_ROOT, load_data
+from genreuse.data import DEFAULT_ROOT, load_data, profile_dataset
 from genreuse.methods import TRAININGS, train_model
 from genreuse.models import EVAL_MODELS, FUTURE_MODELS, build_for, num_params
 from genreuse.simclr import create_pretrained, pretrained_path
@@ -306,7 +306,7 @@ def main():
     try: device = a.device if a.report_only else resolve_device(a.device)   # a report needs no device
     except ValueError as e: ap.error(str(e))
     OVERRIDES.update(a.override)
-    name = a.dataset or (a.profile if a.profile in DATASETS else 'digits')
+    name = a.dataset or profile_dataset(a.profile)
     DATA.update(name=name, root=a.data_root)
     DATA['n_val'] = len(dataset().y_val)
     b = get_profile(a.profile).budget

@@ -13,7 +13,7 @@ rows of the pairs measured are replaced.
 import argparse, csv, os, shutil, tempfile, time
 from pathlib import Path
 import numpy as np, torch
-from genreuse.data import DATASETS, DEFAULT_ROOT, load_data
+from genreuse.data import DEFAULT_ROOT, load_data, profile_dataset
 from genreuse.methods import TRAININGS, train_model
 from genreuse.models import EVAL_MODELS, FUTURE_MODELS
 from genreuse.simclr import create_pretrained
@@ -76,7 +76,7 @@ def main():
     ap.add_argument('--out', default=str(Path(__file__).parent/'results'/'step_cost-cpu.csv'))
     a = ap.parse_args()
     t0 = time.time()
-    data = {prof: load_data(prof if prof in DATASETS else 'digits', root=DEFAULT_ROOT) for prof in a.profiles}
+    data = {prof: load_data(profile_dataset(prof), root=DEFAULT_ROOT) for prof in a.profiles}
     rows = [dict(profile=prof, arch=arch, training=t, seconds_per_step=f'{s:.5f}')
             for prof in a.profiles for arch in a.archs for t, s in bench(prof, arch, data[prof], a.steps).items()]
     measured = {(r['profile'], r['arch']) for r in rows}

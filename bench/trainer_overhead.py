@@ -9,7 +9,7 @@ Run with e.g. `OMP_NUM_THREADS=1 python bench/trainer_overhead.py`; writes bench
 import argparse, copy, math, os, platform, statistics, time
 from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
-from genreuse.data import DEFAULT_ROOT, load_data
+from genreuse.data import DEFAULT_ROOT, load_data, profile_dataset
 from genreuse.models import build_for
 from genreuse.training import Compute, fit_base, seed_everything
 from genreuse.profiles import get_profile
@@ -38,7 +38,7 @@ def plain_fit(model, data, idx, p, seed):
 
 
 def bench(arch, n_labeled, epochs, repeats, profile='digits'):
-    data = load_data(profile, root=DEFAULT_ROOT)   # the profile's own dataset: digits or mnist1d
+    data = load_data(profile_dataset(profile), root=DEFAULT_ROOT)
     p = get_profile(profile, epochs=epochs).for_arch(arch)
     idx = torch.as_tensor(np.random.default_rng(0).choice(data.n_train, n_labeled, replace=False))
     torch.manual_seed(0)

@@ -9,7 +9,7 @@ __all__ = ['TWO_MOONS_N', 'TWO_MOONS_NOISE', 'TWO_MOONS_SEED', 'DIGITS_VAL_SIZE'
            'MNIST1D_FOLDER', 'MNIST1D_ARRAYS', 'CIFAR10_MEAN', 'CIFAR10_STD', 'CIFAR10_FOLDER', 'CIFAR10_FILES',
            'DEFAULT_ROOT', 'CIFAR10_CLASSES', 'IMAGE_SUFFIXES', 'FOLDER_SIZE', 'TABULAR_FILES', 'TABULAR_LABEL',
            'DATASETS', 'BUILTIN_DATASETS', 'DATASETS_ENV', 'write_cifar10_sample', 'load_folder', 'write_image_folder',
-           'tabular_data', 'register_dataset', 'dataset_names', 'check_dataset', 'load_data']
+           'tabular_data', 'register_dataset', 'profile_dataset', 'dataset_names', 'check_dataset', 'load_data']
 
 # %% ../nbs/04_data.ipynb #6c9bf544
 import hashlib, inspect, json, os, pickle, random, zipfile
@@ -326,6 +326,11 @@ def register_dataset(name:str, # dataset name: letters, digits and _ . + - (it n
                     ) -> str:
     "Make `loader` the dataset `name`, here and (if it is importable) in every process started from now on"
     return DATASETS.register(name, loader)
+
+def profile_dataset(profile:str, # a profile name
+                   )->str:
+    "The dataset a profile is tuned on: the dataset of its name, else `digits` (e.g. the `smoke` profile's)"
+    return profile if profile in DATASETS else 'digits'
 
 def dataset_names(name:str=None, # a dataset name to make known first: a module path or an exported registration
                   param:str='dataset', # parameter name, starts the error message

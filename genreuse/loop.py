@@ -226,8 +226,8 @@ def evaluate_in(s:EvalSetup, # the checked, resolved setup of the call (`eval_se
     phash = store.pool_hash(labeled)
     pool_file = store.pool_dir(s.root, s.cfg, phash)/'pool.json'
     if not pool_file.exists(): store.write_json(pool_file, {'labeled': labeled}, root=s.root)
-    todo = [(m, t) for m in s.profiles for t in s.trainings]
-    return pd.DataFrame([_eval_one(s, phash, m, t, np.array(labeled)) for m, t in (progress_bar(todo, leave=False) if progress else todo)])
+    todo, rows = [(m, t) for m in s.profiles for t in s.trainings], np.array(labeled)
+    return pd.DataFrame([_eval_one(s, phash, m, t, rows) for m, t in (progress_bar(todo, leave=False) if progress else todo)])
 
 def evaluate_pool(cfg:DALConfig, # gives the dataset, profile, seed, store and device settings
                   labeled, # the pool: training-row indices

@@ -68,14 +68,14 @@ def scaled(profile, arch, factor):
     "The profile (with `OVERRIDES`) resolved for `arch`, every training length (Base, MixMatch and its ramp-up, SimCLR) times `factor`"
     p = get_profile(profile, **OVERRIDES).for_arch(arch)
     mm, sc = p.mixmatch, p.simclr
-    return get_profile(p, epochs=p.epochs * factor, simclr={'epochs': sc.epochs * factor},
+    return get_profile(p, epochs=p.epochs * factor, min_steps=p.min_steps * factor, simclr={'epochs': sc.epochs * factor},
                        mixmatch={'epochs': mm.epochs * factor, 'rampup_epochs': mm.rampup_epochs * factor})
 
 
 def budget(p, training, labels):
     "The budget of `training` on `labels` labels under resolved profile `p`, in words"
     mm = p.mixmatch.for_pool(labels)
-    base, mm, sc = f"{p.epochs} ep", f"{mm.epochs}x{mm.iters} it", f"{p.simclr.epochs} SimCLR ep"
+    base, mm, sc = f"{p.base_epochs(labels)} ep", f"{mm.epochs}x{mm.iters} it", f"{p.simclr.epochs} SimCLR ep"
     return dict(base=base, semi=mm, self=f"{sc} + {base}", **{'3sl': f"{sc} + {mm}"})[training]
 
 
@@ -86,7 +86,7 @@ def rampup(p, training, labels):
 
 def profile_values(p, training):
     "A short hash of every value of resolved profile `p` that `training` reads (lr, weight decay, MixMatch's and SimCLR's values, ...)"
-    r = {k: v for k, v in p.record().items() if k not in ('name', *UNUSED[training])}
+    r = {k: v for k, v in p.record().items() if k not in ('name', 'min_steps', *UNUSED[training])}   # min_steps: in `budget`
     return hashlib.sha1(json.dumps(r, sort_keys=True).encode()).hexdigest()[:12]
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 from .checks import check_choice
 from .executors import repo_root
 from .grid import Grid
-from .profiles import get_profile
+from .profiles import batches_per_epoch, get_profile
 
 # %% ../nbs/22_cost.ipynb #a9c4e7c4
 TRAIN_SIZES = {'cifar10': 50000}   # training-set sizes known without the data (CIFAR-10 needs its `data_root`)
@@ -26,10 +26,9 @@ def train_steps(profile, # a `Profile` resolved for the architecture (`Profile.f
                 n_train:int, # training-set size (SimCLR pretrains on all of it)
                )->int:
     "Optimizer steps of one training"
-    batches = lambda n, bs: n // bs if n > bs else 1   # the incomplete last batch is dropped, unless it is the only one
-    if training == 'simclr': return profile.simclr.epochs * batches(n_train, profile.simclr.bs)
+    if training == 'simclr': return profile.simclr.epochs * batches_per_epoch(n_train, profile.simclr.bs)
     if training in ('semi', '3sl'): return profile.mixmatch.for_pool(n_labeled).epochs * profile.mixmatch.iters
-    return profile.epochs * batches(n_labeled, profile.batch_size)
+    return profile.base_epochs(n_labeled) * batches_per_epoch(n_labeled, profile.batch_size)
 
 def grid_trainings(grid:Grid, # the sweep's grid
                    budget:tuple, # the runs' (init_size, query_size, cycles)
@@ -99,7 +98,7 @@ def cost_report(steps:pd.DataFrame, # `sweep_steps`
 _STAMP = r'(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)'
 _TIME = r'(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ|\d\d:\d\d:\d\dZ)'   # a pause may end with the time only (same day)
 
-def sweep_invocations(log:str # the text of a sweep log (`<store>/sweep.log` of `scripts/replicate-digits.sh`)
+def sweep_invocations(log:str # the text of a sweep log (`<store>/sweep.log` of `scripts/sweep-logged.sh`)
                      )->pd.DataFrame:
     "One row per invocation in `log`: `start`, `end`, how it `ended` and its `paused` and `wall` minutes"
     rows = []

@@ -290,7 +290,7 @@ def fit_base(model:nn.Module, # model taking normalized inputs
     dls = tensor_dls(data.x_train[idx], data.y_train[idx], p.batch_size, train_tfm(data))
     learn = sgd_learner(dls, compute.prepare(model), p.lr, p.weight_decay, p.momentum,
                         cbs=[*(cbs or []), *compute.callbacks()], progress=progress)
-    release(learn.fit(p.epochs))
+    release(learn.fit(p.base_epochs(len(idx))))
     return model.eval()
 
 # %% ../nbs/08_training.ipynb #603da172

@@ -5,24 +5,14 @@
 # evaluation models, the future models (all four training methods) on the top configurations, the export, and
 # nbs/23_sweep (the grid's wall time) and the replication notebooks 30-36. An interrupted sweep resumes where it stopped when the script is run again.
 # The store, results/digits/store by default, is committed (its JSON records, a few MB; not the executed notebooks): the
-# grid takes longer than a working session, and a committed store is what carries it into the next one. Every
-# invocation appends its sweep output to <store>/sweep.log between lines that time it (nbs/23_sweep reads them back).
-# To stop it, signal its process group (kill -- -<pgid>) or press Ctrl-C: the log then says when it stopped.
+# grid takes longer than a working session, and a committed store is what carries it into the next one. The sweep runs
+# through scripts/sweep-logged.sh (resumable; timed in <store>/sweep.log, which nbs/22_cost reads back).
 # Usage: scripts/replicate-digits.sh [results store, default results/digits/store]   (with the project's venv on PATH)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 store=${1:-results/digits/store}
 start=$SECONDS
-mkdir -p "$store"
-echo "invocation started $(date -u +%FT%TZ) at $(git rev-parse --short HEAD)" >> "$store/sweep.log"
-trap 'echo "invocation stopped $(date -u +%FT%TZ) by a signal after $(( (SECONDS - start) / 60 )) min" >> "$store/sweep.log"; exit 143' TERM INT
-set +e
-genreuse-sweep --grid paper --dataset digits --executor local --out-dir "$store" 2>&1 | tee -a "$store/sweep.log"
-rc=$?
-set -e
-echo "invocation finished $(date -u +%FT%TZ): $(( (SECONDS - start) / 60 )) min, exit status $rc" >> "$store/sweep.log"
-echo "sweep: $(( (SECONDS - start) / 60 )) min wall time in this invocation"
-[ "$rc" -eq 0 ] || exit "$rc"
+scripts/sweep-logged.sh "$store" --grid paper --dataset digits --executor local
 python -c "from genreuse.store import export_tables; print(export_tables('$store', 'results/digits'))"
 for nb in 23_sweep 30_learning_curves 31_penalty_matrices 32_paper_tables 33_two_moons 34_findings 35_choice_of_mbar 36_gr_validity; do
     (cd nbs && jupyter nbconvert --to notebook --execute --inplace "$nb.ipynb")

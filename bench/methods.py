@@ -17,7 +17,7 @@ from genreuse.methods import TRAININGS, train_model
 
 def _epochs(p, training, n_labeled):
     "Epochs of the training loop of `training` on `n_labeled` labels (Self-SL/3SL fine-tune like Base/Semi-SL)"
-    return p.mixmatch.for_pool(n_labeled).epochs if training in ('semi', '3sl') else p.epochs
+    return p.mixmatch.for_pool(n_labeled).epochs if training in ('semi', '3sl') else p.base_epochs(n_labeled)
 
 
 def bench(arch, n_labeled, repeats, profile='digits'):

@@ -38,7 +38,7 @@ def lengths(p, training, n_labeled, n_train, steps):
     g = GROUP[training]
     per = dict(simclr=max(1, n_train // p.simclr.bs), mixmatch=p.mixmatch.iters).get(g, max(1, n_labeled // p.batch_size))
     e = -(-steps // per)   # epochs making at least `steps` steps
-    make = lambda n: get_profile(p, **({g: {'epochs': n}} if g else {'epochs': n}))
+    make = lambda n: get_profile(p, **({g: {'epochs': n}} if g else {'epochs': n, 'min_steps': 0}))   # Base: exactly n epochs
     return make(1), make(1 + e), e * per
 
 

@@ -12,7 +12,7 @@ import numpy as np, torch, torch.nn.functional as F
 from genreuse.data import DEFAULT_ROOT, load_data, profile_dataset
 from genreuse.models import build_for
 from genreuse.training import Compute, fit_base, seed_everything
-from genreuse.profiles import get_profile
+from genreuse.profiles import batches_per_epoch, get_profile
 
 
 def plain_fit(model, data, idx, p, seed):
@@ -20,11 +20,11 @@ def plain_fit(model, data, idx, p, seed):
     seed_everything(seed)
     x, y = data.x_train[idx], data.y_train[idx]
     n, bs = len(x), p.batch_size
-    steps = n // bs if n > bs else 1
-    total, t = p.epochs * steps, 0
+    steps, epochs = batches_per_epoch(n, bs), p.base_epochs(n)
+    total, t = epochs * steps, 0
     opt = torch.optim.SGD(model.parameters(), lr=p.lr, momentum=p.momentum, nesterov=True, weight_decay=p.weight_decay)
     model.train()
-    for _ in range(p.epochs):
+    for _ in range(epochs):
         perm = torch.randperm(n)
         for i in range(steps):
             for g in opt.param_groups: g['lr'] = p.lr * (1 + math.cos(math.pi * t / total)) / 2

@@ -11,17 +11,21 @@ __all__ = ['configuration_scores', 'top_configurations', 'future_model_table', '
 import pandas as pd
 from .checks import check_choice, check_columns, check_int
 from .models import FUTURE_MODELS
-from .reusability import CONFIG, EVAL, PERF_COLUMNS, context_columns, eval_pairs, qmp, general_reusability, mbar_perf
+from .reusability import (CONFIG, EVAL, PERF_COLUMNS, context_columns, eval_pairs, qmp, general_reusability,
+    mbar_perf, label_summary)
 
 # %% ../nbs/18_tables.ipynb #1e54aec4
 def configuration_scores(runs:pd.DataFrame, # one row per DAL run; see `qmp`
                          perf:pd.DataFrame, # one row per (DAL run, eval model, eval training, seed); see `reu_star`
                          random_strategy:str="random", # name of the random baseline strategy
                          gr_models=None, # eval architectures averaged in GR (𝓜̄); None: the paper's, refusing others (`reusability.mbar_perf`); 'all'
+                         curves:pd.DataFrame=None, # random-pool learning curves (`reusability.CURVE_COLUMNS`): GR in label units beside GR; None: none
                         )->pd.DataFrame:
-    "QMP and GR (mean and std over seeds) per DAL configuration, side by side."
+    "QMP and GR (mean and std over seeds) per DAL configuration, side by side; given `curves`, GR in label units too."
     check_columns(perf, PERF_COLUMNS, 'perf')
-    q, g = qmp(runs), general_reusability(mbar_perf(perf, gr_models, 'gr_models'), random_strategy, models='all')
+    mbar = mbar_perf(perf, gr_models, 'gr_models')
+    q, g = qmp(runs), general_reusability(mbar, random_strategy, models='all')
+    if curves is not None: g = g.merge(label_summary(mbar, curves, models='all'), on=[*context_columns(g), *CONFIG], how='left')
     keys = [*context_columns(q, g), *CONFIG]
     out = q.merge(g, on=keys, how='left')
     extra = g.merge(q[keys], on=keys, how='left', indicator=True)
@@ -53,12 +57,13 @@ def top_configurations(runs:pd.DataFrame, # one row per DAL run; see `qmp`
                        random_strategy:str="random", # name of the random baseline strategy
                        include_random:bool=False, # also rank the random strategy's configurations
                        gr_models=None, # eval architectures averaged in GR (𝓜̄); None: the paper's, refusing others (`reusability.mbar_perf`); 'all'
+                       curves:pd.DataFrame=None, # random-pool learning curves: GR's label-equivalent beside it (`configuration_scores`)
                       )->pd.DataFrame:
     "Paper Table 1: the `n` best DAL configurations by GR and by QMP, with QMP, GR and PERF of `eval_model`."
     check_int('n', n, 1)
     check_columns(perf, PERF_COLUMNS, 'perf')
     _one_context(runs, 'runs'); _one_context(perf, 'perf')
-    scores = configuration_scores(runs, perf, random_strategy, gr_models)
+    scores = configuration_scores(runs, perf, random_strategy, gr_models, curves)
     keys = [*context_columns(scores, perf), *CONFIG]
     scores = scores.merge(_eval_perf(perf, eval_model, eval_training, keys), on=keys, how='left')
     if not include_random: scores = scores[scores['strategy'] != random_strategy]

@@ -8,14 +8,14 @@ Docs: https://genreuse.github.io/genreuse/cli.html.md"""
 __all__ = ['delegates_to_config', 'genreuse_run', 'genreuse_eval', 'genreuse_sweep']
 
 # %% ../nbs/24_cli.ipynb #c47ee180
-import sys
+import json, sys
 from pathlib import Path
 from fastcore.meta import delegates
 from fastcore.script import call_parse, store_true, CliError
 from .loop import DALConfig, dal_configs, run_dal, run_eval
 from .methods import TRAININGS
 from .models import EVAL_MODELS
-from .pools import eval_pool, run_eval_cycles
+from .pools import eval_pool, export_pool, run_eval_cycles
 from .sweep import sweep
 
 # %% ../nbs/24_cli.ipynb #4f2d7b46
@@ -52,17 +52,23 @@ def genreuse_run(**kwargs):
 def genreuse_eval(eval_models:str=','.join(EVAL_MODELS), # comma-separated evaluation architectures
                   eval_trainings:str=','.join(TRAININGS), # comma-separated evaluation training methods
                   pool:str=None, # a pool of your own (.json or .csv of training-row indices) to evaluate instead of a DAL run's
-                  pool_name:str=None, # with --pool: strategy[/query_model[/query_training]] it is filed under (default: from the file)
+                  pool_name:str=None, # with --pool: strategy[/query_model[/query_training]] it is filed under (default: from the file); with --export: the imported pool to export
                   per_cycle:bool=False, # evaluate the pool of every cycle too, for REU* over the learning curve (K more trainings)
+                  export:str=None, # write the run's pools (every cycle's, with the dataset fingerprint) to this .json file instead of evaluating
                   **kwargs):
-    "Evaluate the final pool of a finished DAL run, or your own pool (--pool), with every evaluation model and print the accuracies"
+    "Evaluate the final pool of a finished DAL run, or your own pool (--pool), with every evaluation model and print the accuracies; or export a run's pools (--export)"
     def go():
         cfg, = dal_configs(**kwargs)
+        if export is not None:
+            if pool is not None: raise ValueError("export: --export writes a run's pools, --pool reads one; give one of them")
+            r = export_pool(cfg, export, pool_name)
+            return print(f"{export}: {len(r['cycles'])} pools of {r['strategy']}/{r['query_model']}/{r['query_training']}, "
+                         f"seed {r['seed']}, {r['size']} labels at the end, dataset fingerprint {json.dumps(r['fingerprint'])}")
         if pool is not None:
             tbl = eval_pool(cfg, pool, pool_name, eval_models, eval_trainings, per_cycle=per_cycle, progress=True)
             print(tbl.drop(columns=['pool', 'n_labeled']).to_string(index=False))
             return print(f"pool {pool}: {tbl.n_labeled.iloc[0]} labels, filed as {tbl.pool.iloc[0]}, seed {cfg.seed}, in {cfg.out_dir}")
-        if pool_name is not None: raise ValueError("pool_name: only used with --pool")
+        if pool_name is not None: raise ValueError("pool_name: only used with --pool or --export")
         tbl = (run_eval_cycles if per_cycle else run_eval)(cfg, eval_models, eval_trainings, progress=True)
         print(tbl[['cycle', 'n_labeled'] * per_cycle + ['eval_model', 'eval_training', 'accuracy']].to_string(index=False))
     return _cli(go, 'genreuse-eval')

@@ -123,13 +123,16 @@ def _load(cfg, data, device):
     try: return load_data(cfg.dataset, root=cfg.data_root, device=device)
     except FileNotFoundError as e: raise FileNotFoundError(f"data_root: {str(e).removeprefix('root: ')}") from None
 
-def _initial_pool(cfg, data, root)->list:
-    "The seeded initial pool of `cfg`, drawn and stored once with the number of classes it holds"
+def _initial_pool(cfg, data, fingerprint, root)->list:
+    "The seeded initial pool of `cfg`, drawn and stored once with the number of classes it holds and `data`'s `fingerprint`"
     f = cfg.run_dir()/'initial.json'
-    if f.exists(): return store.read_json(f, required=['labeled'])['labeled']
+    if f.exists():
+        r = store.read_json(f, required=['labeled'])
+        store.check_fingerprint(r, fingerprint, f)
+        return r['labeled']
     initial = sorted(np.random.default_rng(cycle_seed(cfg.seed, 0, 2)).choice(data.n_train, cfg.init_size, replace=False).tolist())
     store.write_json(f, {'labeled': initial, 'classes': store.pool_classes(initial, data.y_train.cpu()),
-                         'n_classes': int(data.num_classes)}, root=root)
+                         'n_classes': int(data.num_classes), 'fingerprint': fingerprint}, root=root)
     return initial
 
 def _run_cycle(cfg, cycle, profile, data, labeled, compute)->dict:
@@ -157,19 +160,20 @@ def run_dal(cfg:DALConfig, # the run
     profile, compute = cfg.resolve_profile(cfg.model), cfg.compute(device)
     compute.apply()
     store.claim_dir(rdir, {'config': cfg.record(compute), 'profile': profile.record()}, __version__, root=root)
+    fingerprint = data.fingerprint()
     if (rdir/'done.json').exists():
-        store.final_pool(root, cfg)  # the same validating reader as `load_runs`: a corrupt record is refused here too
+        store.final_pool(root, cfg, fingerprint)  # the same validating reader as `load_runs`: a corrupt record is refused here too
         return store.cycle_table(rdir)
     records = store.read_cycles(rdir)
-    labeled = _initial_pool(cfg, data, root) + [i for r in records for i in r['queried']]
+    labeled = _initial_pool(cfg, data, fingerprint, root) + [i for r in records for i in r['queried']]
     todo = range(len(records), cfg.cycles + 1)
     for cycle in (progress_bar(todo, leave=False) if progress else todo):
         r = _run_cycle(cfg, cycle, profile, data, labeled, compute)
         store.write_json(rdir/'cycles'/f'{cycle:03d}.json', r, root=root)
         labeled += r['queried']
     final_acc = store.read_cycles(rdir)[-1]['accuracy']
-    store.write_json(rdir/'done.json', {'labeled': labeled, 'pool_hash': store.pool_hash(labeled), 'accuracy': final_acc},
-                     root=root)
+    store.write_json(rdir/'done.json', {'labeled': labeled, 'pool_hash': store.pool_hash(labeled), 'accuracy': final_acc,
+                                        'fingerprint': fingerprint}, root=root)
     return store.cycle_table(rdir)
 
 # %% ../nbs/13_loop.ipynb #f2573bd6
@@ -178,6 +182,7 @@ class EvalSetup:
     "What the evaluations of one call share, checked and resolved once: the data on its device, the settings, the profiles"
     cfg:DALConfig # the dataset, profile, seed, store and pretraining options
     data:object # the `DALData` on the evaluation device
+    fingerprint:dict # the data's fingerprint (`DALData.fingerprint()`), written with each evaluated pool and checked against it
     trainings:tuple # evaluation training methods
     profiles:dict # evaluation architecture -> the profile resolved for it
     compute:Compute # device settings
@@ -195,7 +200,8 @@ def eval_setup(cfg:DALConfig, # gives the dataset, profile, seed, store and devi
     data, compute = _load(cfg, data, device), cfg.compute(device)
     for m in eval_models: check_inputs(m, data, 'eval_models')
     compute.apply()
-    return EvalSetup(cfg, data, tuple(eval_trainings), {m: cfg.resolve_profile(m) for m in eval_models}, compute, root)
+    return EvalSetup(cfg, data, data.fingerprint(), tuple(eval_trainings), {m: cfg.resolve_profile(m) for m in eval_models},
+                     compute, root)
 
 def _eval_one(s:EvalSetup, phash, m, t, labeled)->dict:
     "The record of evaluation model (`m`, `t`) on the pool `labeled` of hash `phash`: read it, or train the model and write it"
@@ -225,7 +231,8 @@ def evaluate_in(s:EvalSetup, # the checked, resolved setup of the call (`eval_se
     labeled = [int(i) for i in labeled]
     phash = store.pool_hash(labeled)
     pool_file = store.pool_dir(s.root, s.cfg, phash)/'pool.json'
-    if not pool_file.exists(): store.write_json(pool_file, {'labeled': labeled}, root=s.root)
+    if pool_file.exists(): store.check_fingerprint(store.read_json(pool_file, required=['labeled']), s.fingerprint, pool_file)
+    else: store.write_json(pool_file, {'labeled': labeled, 'fingerprint': s.fingerprint}, root=s.root)
     todo, rows = [(m, t) for m in s.profiles for t in s.trainings], np.array(labeled)
     return pd.DataFrame([_eval_one(s, phash, m, t, rows) for m, t in (progress_bar(todo, leave=False) if progress else todo)])
 
@@ -245,9 +252,10 @@ def run_eval(cfg:DALConfig, # the finished DAL run whose final pool is evaluated
              data=None, # a loaded `DALData`; None = load `cfg.dataset`
              progress:bool=False, # show a progress bar over evaluation models
             )->pd.DataFrame:
-    "Train every evaluation model on the final pool of the DAL run `cfg`; returns their accuracies"
-    final = store.final_pool(store.check_out_dir(cfg.out_dir), cfg)
-    return evaluate_pool(cfg, final['labeled'], eval_models, eval_trainings, data, progress)
+    "Train every evaluation model on the final pool of the DAL run `cfg` (made for its data); returns their accuracies"
+    store.final_pool(store.check_out_dir(cfg.out_dir), cfg)  # an unfinished run fails before the data is loaded
+    s = eval_setup(cfg, eval_models, eval_trainings, data)
+    return evaluate_in(s, store.final_pool(s.root, cfg, s.fingerprint)['labeled'], progress)
 
 # %% ../nbs/13_loop.ipynb #7b018e56
 def _combine(states):

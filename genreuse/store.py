@@ -6,17 +6,19 @@ Docs: https://genreuse.github.io/genreuse/store.html.md"""
 
 # %% auto #0
 __all__ = ['RUN_KEYS', 'CYCLE_KEYS', 'KEYS', 'CLASS_COLS', 'EVAL_KEYS', 'TABLES', 'StoreError', 'atomic_write', 'write_json',
-           'read_json', 'check_out_dir', 'run_dir', 'pool_hash', 'pool_dir', 'eval_file', 'differing_keys', 'claim_dir',
-           'read_cycles', 'cycle_table', 'run_state', 'final_pool', 'profile_diff', 'eval_state', 'load_cycles',
-           'load_runs', 'load_perf', 'pool_evals', 'pool_classes', 'fill_initial_classes', 'export_tables',
-           'read_tables', 'training_seconds']
+           'read_json', 'check_out_dir', 'run_dir', 'pool_hash', 'pool_dir', 'eval_file', 'check_fingerprint',
+           'differing_keys', 'claim_dir', 'read_cycles', 'cycle_table', 'run_state', 'final_pool', 'profile_diff',
+           'eval_state', 'load_cycles', 'load_runs', 'load_perf', 'pool_evals', 'pool_classes', 'fill_initial_classes',
+           'export_tables', 'read_tables', 'training_seconds']
 
 # %% ../nbs/06_store.ipynb #55f397e0
-import hashlib, json, os, tempfile
+import json, os, tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from .daldata import array_hash
 
 # %% ../nbs/06_store.ipynb #08a092a8
 class StoreError(ValueError):
@@ -106,7 +108,7 @@ def run_dir(out_dir, # root of the results store
 
 def pool_hash(indices)->str:
     "Short hash identifying a labeled pool (order-independent)"
-    return hashlib.sha1(np.sort(np.asarray(indices, dtype=np.int64)).tobytes()).hexdigest()[:16]
+    return array_hash(np.sort(np.asarray(indices, dtype=np.int64)))
 
 def pool_dir(out_dir, cfg, phash:str)->Path:
     "Directory of the evaluations of the pool with hash `phash` (of a run with `cfg`'s dataset and profile)"
@@ -115,6 +117,17 @@ def pool_dir(out_dir, cfg, phash:str)->Path:
 def eval_file(out_dir, cfg, phash:str, eval_model:str, eval_training:str)->Path:
     "Record of one evaluation model trained on pool `phash` with `cfg`'s seed"
     return pool_dir(out_dir, cfg, phash)/f'{eval_model}-{eval_training}-seed{cfg.seed}.json'
+
+# %% ../nbs/06_store.ipynb #85b1ef4e
+def check_fingerprint(record, # a pool record or pool file's content; a dict may hold the `fingerprint` it was made for
+                      fingerprint:dict, # fingerprint of the dataset at hand (`DALData.fingerprint()`); None: nothing to check
+                      where, # the file (or description) holding `record`, for the error message
+                     ):
+    "Raise a `ValueError` naming `pool` if `record` was made for a dataset of another fingerprint; a record without one passes"
+    made = record.get('fingerprint') if isinstance(record, dict) else None
+    if None not in (made, fingerprint) and made != fingerprint:
+        raise ValueError(f"pool: {where} was made for dataset fingerprint {json.dumps(made)}, "
+                         f"this dataset is {json.dumps(fingerprint)}")
 
 # %% ../nbs/06_store.ipynb #ce3adc69
 def differing_keys(a:dict, b:dict)->list:
@@ -158,12 +171,16 @@ def run_state(out_dir, cfg)->str:
     d = run_dir(out_dir, cfg)
     return 'done' if (d/'done.json').exists() else 'partial' if (d/'config.json').exists() else 'missing'
 
-def final_pool(out_dir, cfg)->dict:
-    "`done.json` of the finished DAL run `cfg`: its labeled pool, pool hash and final accuracy"
+def final_pool(out_dir, cfg,
+               fingerprint:dict=None, # fingerprint of the dataset at hand: a pool made for another is refused; None: unchecked
+              )->dict:
+    "`done.json` of the finished DAL run `cfg`: its labeled pool, pool hash, final accuracy and dataset fingerprint"
     f = run_dir(out_dir, cfg)/'done.json'
     if not f.exists():
         raise ValueError(f"seed: the DAL run {f.parent} is not finished; run it first (run_dal.ipynb or genreuse-run)")
-    return read_json(f, required=['labeled', 'pool_hash'])
+    r = read_json(f, required=['labeled', 'pool_hash'])
+    check_fingerprint(r, fingerprint, f)
+    return r
 
 def profile_diff(stored:dict, # a stored record that may hold a `profile`
                  profile:dict, # the profile record (`Profile.record`) it should have been trained with

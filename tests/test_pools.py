@@ -1,18 +1,23 @@
 """Pools of your own, end to end: `genreuse-eval --pool FILE` (JSON and CSV, per cycle), the same through
 run_eval.ipynb, bad files as one line, and the imported pools in the same store and tables as everything else
-(REU*, GR, REU* over the learning curve, penalty matrices, Tables 1 and 2)."""
-import json, os, subprocess, sys
+(REU*, GR, REU* over the learning curve, penalty matrices, Tables 1 and 2). Pools carry their dataset's fingerprint:
+`genreuse-eval --export` writes a run's pools (also of the committed store, which predates fingerprints) and a pool made
+for digits in another row order is refused with one line."""
+import dataclasses, json, os, subprocess, sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
-from genreuse.pools import cycle_pools, load_cycle_perf, random_baseline
+from genreuse.data import load_data
+from genreuse.loop import DALConfig, run_dal
+from genreuse.pools import cycle_pools, cycle_rows, export_pool, load_cycle_perf, random_baseline
 from genreuse.reusability import general_reusability, learning_curve_auc, reu_star
 from genreuse.penalty import penalty_matrix
-from genreuse.store import load_perf, load_runs
+from genreuse.store import final_pool, load_perf, load_runs
 from genreuse.tables import future_model_table, top_configurations
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,3 +155,39 @@ def test_cli_per_cycle_evaluation_of_a_dal_run(tmp_path):
     assert np.allclose(cp.accuracy, [float(l[4]) for l in lines[1:]], atol=1e-4)
     with pytest.raises(ValueError, match=r"perf: no 'random' row"):    # a margin run alone has no baseline curve
         reu_star(cp, measure='auc')
+
+
+def test_committed_run_without_fingerprint_exports_and_imports_back(tmp_path):
+    "The committed digits store predates fingerprints: its runs still read, export with the dataset's, and import back"
+    committed = ROOT/'results'/'digits'/'store'
+    key = SimpleNamespace(dataset='digits', profile='digits', strategy='badge', model='resnet6', training='semi', seed=0)
+    assert 'fingerprint' not in final_pool(committed, key)
+    f = tmp_path/'badge.json'
+    r = cli('--export', f, '--strategy', 'badge', '--model', 'resnet6', '--training', 'semi', '--out-dir', committed)
+    assert r.returncode == 0, r.stderr
+    fp = load_data('digits').fingerprint()
+    exported = json.loads(f.read_text())
+    assert exported['fingerprint'] == fp and exported['cycles'] == cycle_rows(committed, key)
+    assert r.stdout.splitlines()[-1].startswith(f"{f}: {len(exported['cycles'])} pools of badge/resnet6/semi, seed 0, 100 labels")
+    r = cli('--pool', f, '--eval-models', 'mlp', *COMMON, *store_args(tmp_path))      # filed as badge/resnet6/semi
+    assert r.returncode == 0, r.stderr
+    imported = SimpleNamespace(**{**vars(key), 'profile': 'smoke'})
+    assert cycle_pools(tmp_path/'runs', imported, fp) == cycle_pools(committed, key)
+    assert final_pool(tmp_path/'runs', imported)['fingerprint'] == fp
+
+
+def test_cli_refuses_a_pool_of_reordered_digits(tmp_path):
+    "A pool queried on digits with its rows permuted is refused on digits: one line with both fingerprints, nothing written"
+    digits = load_data('digits')
+    perm = torch.randperm(digits.n_train, generator=torch.Generator().manual_seed(0))
+    shuffled = dataclasses.replace(digits, x_train=digits.x_train[perm], y_train=digits.y_train[perm])
+    cfg = DALConfig(strategy='margin', profile='smoke', init_size=6, query_size=4, cycles=1, out_dir=str(tmp_path/'shuffled'),
+                    weights_dir=str(tmp_path/'w'))
+    run_dal(cfg, data=shuffled)
+    f = tmp_path/'margin.json'
+    assert export_pool(cfg, f)['fingerprint'] == shuffled.fingerprint()
+    r = cli('--pool', f, '--pool-name', 'theirs', '--eval-models', 'mlp', *COMMON, *store_args(tmp_path))
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [f"genreuse-eval: pool: {f} was made for dataset fingerprint "
+                                             f"{json.dumps(shuffled.fingerprint())}, this dataset is {json.dumps(digits.fingerprint())}"]
+    assert not (tmp_path/'runs').exists() or not any((tmp_path/'runs').rglob('*.json'))

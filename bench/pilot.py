@@ -13,7 +13,8 @@ Wall time is measured from the store's sweep log (`cost.sweep_invocations`) and 
 wall hours per estimated compute hour, turns the estimate of the full paper grid (5 strategies × 3 ResNets × 4 training
 methods, every 𝓜̄ evaluation, the future models on the top pools) at N seeds into wall hours on this machine.
 Usage: python bench/pilot.py --store results/mnist1d-pilot/store [--dataset mnist1d] [--data-root data] [--target 0.7]
-Writes bench/results/pilot-<dataset>.md and pilot-<dataset>.csv (one row per score).
+Writes bench/results/pilot-<dataset>.md and pilot-<dataset>.csv (one row per score; `--out` for another folder).
+𝓜̄ is every evaluation model the pilot trained except the future models.
 """
 import argparse, math
 from dataclasses import replace
@@ -24,7 +25,8 @@ from genreuse.data import load_data
 from genreuse.grid import GRIDS, Grid
 from genreuse.inference import measurability, seed_scores
 from genreuse.loop import DALConfig
-from genreuse.reusability import CONFIG, PAPER_MBAR, mbar_perf
+from genreuse.models import FUTURE_MODELS
+from genreuse.reusability import CONFIG
 from genreuse.store import load_perf, load_runs
 
 RESULTS = Path(__file__).parent/'results'
@@ -51,15 +53,16 @@ def main():
     ap.add_argument('--data-root', default='data')
     ap.add_argument('--target', type=float, default=0.7, help='GR reliability the planner aims at')
     ap.add_argument('--wall-hours', type=float, default=8., help='wall time the full grid may take on this machine')
+    ap.add_argument('--out', default=str(RESULTS), help='folder of the report (default bench/results)')
     a = ap.parse_args()
     prof = a.profile or a.dataset
     runs, perf = load_runs(a.store), load_perf(a.store)
-    runs, perf = runs[runs.dataset == a.dataset], mbar_perf(perf[perf.dataset == a.dataset], PAPER_MBAR)   # no future models
+    runs, perf = runs[runs.dataset == a.dataset], perf[(perf.dataset == a.dataset) & ~perf.eval_model.isin(FUTURE_MODELS)]
     configs = runs[list(CONFIG)].drop_duplicates()
     evals = perf[['eval_model', 'eval_training']].drop_duplicates()
     seeds = complete_seeds(runs, perf, len(configs), len(evals))
     if len(seeds) < 2: raise SystemExit(f"pilot: {len(seeds)} complete seed(s) in {a.store}; measurability needs 2 or more")
-    scores = seed_scores(runs[runs.seed.isin(seeds)], perf[perf.seed.isin(seeds)])
+    scores = seed_scores(runs[runs.seed.isin(seeds)], perf[perf.seed.isin(seeds)], models=sorted(evals.eval_model.unique()))
     m = measurability(scores, target=a.target)
 
     cfg = DALConfig(dataset=a.dataset, profile=prof)
@@ -76,7 +79,8 @@ def main():
     n_gr = m.loc['gr', 'seeds_needed']
     fits = math.floor(a.wall_hours / per_seed)
 
-    m.to_csv(RESULTS/f'pilot-{a.dataset}.csv')
+    out = Path(a.out)
+    m.to_csv(out/f'pilot-{a.dataset}.csv')
     show = m[['configs', 'seeds', 'F', 'p', 'reliability', 'var_config', 'var_noise', 'seed_rho', 'seeds_needed']]
     fmt = lambda v: f"{v:.3g}" if isinstance(v, float) else str(v)
     table = ['| score | ' + ' | '.join(show.columns) + ' |', '|---' * (len(show.columns) + 1) + '|']
@@ -98,7 +102,7 @@ def main():
              f"({ratio:.2f} wall hours per compute hour on this machine). The full paper grid (5 strategies × 3 ResNets × 4 training "
              f"methods, 12 𝓜̄ evaluations per pool, the future models on the top pools) costs {per_seed:.2f} wall hours per seed at "
              f"that ratio: {fits} seed(s) fit in {a.wall_hours:g} h; the planner's N would take {grid_n}."]
-    (RESULTS/f'pilot-{a.dataset}.md').write_text('\n'.join(lines) + '\n')
+    (out/f'pilot-{a.dataset}.md').write_text('\n'.join(lines) + '\n')
     print('\n'.join(lines))
 
 

@@ -1,0 +1,53 @@
+"The pilot report `bench/pilot.py` end to end: a logged smoke sweep of two seeds, its measurability checked by hand."
+import os, subprocess, sys
+from pathlib import Path
+
+import numpy as np, pandas as pd
+from scipy import stats
+
+from genreuse.store import load_perf, load_runs
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'PATH': f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+
+def sweep(store, seeds):
+    args = ['bash', str(ROOT/'scripts'/'sweep-logged.sh'), str(store), '--grid', 'smoke', '--dataset', 'digits',
+            '--strategies', 'random,margin,entropy', '--seeds', seeds]
+    r = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=ENV, timeout=900)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+
+
+def pilot(store, out):
+    return subprocess.run([sys.executable, str(ROOT/'bench'/'pilot.py'), '--store', str(store), '--dataset', 'digits',
+                           '--profile', 'smoke', '--out', str(out)], capture_output=True, text=True, cwd=ROOT, env=ENV, timeout=300)
+
+
+def anova_reliability(wide):
+    "1 - 1/F of a configurations x seeds table (two-way ANOVA without replication), written out independently"
+    k, n = wide.shape
+    resid = wide - wide.mean(1, keepdims=True) - wide.mean(0, keepdims=True) + wide.mean()
+    f = (n * wide.mean(1).var(ddof=1)) / ((resid ** 2).sum() / ((k - 1) * (n - 1)))
+    return 1 - 1 / f, stats.f.sf(f, k - 1, (k - 1) * (n - 1))
+
+
+def test_pilot_report_from_a_logged_sweep(tmp_path):
+    store = tmp_path/'store'
+    sweep(store, '0')
+    r = pilot(store, tmp_path)
+    assert r.returncode != 0 and 'pilot: 1 complete seed(s)' in r.stderr + r.stdout   # one seed cannot measure noise
+    sweep(store, '1')   # a second invocation, as a pilot run one seed at a time
+    r = pilot(store, tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    report = (tmp_path/'pilot-digits.md').read_text()
+    assert 'complete seeds: 0, 1' in report and "The pilot's 2 sweep invocation(s)" in report
+    m = pd.read_csv(tmp_path/'pilot-digits.csv', index_col='score')
+
+    runs, perf = load_runs(store), load_perf(store)
+    qmp = runs[runs.strategy != 'random'].pivot_table(index='strategy', columns='seed', values='accuracy').to_numpy()
+    acc = perf.pivot_table(index='strategy', columns='seed', values='accuracy')   # one evaluation model: GR = its REU*
+    gr = (acc.drop('random') - acc.loc['random']).to_numpy()
+    for score, wide in (('qmp', qmp), ('gr', gr)):
+        rel, p = anova_reliability(wide)
+        assert m.loc[score, 'configs'] == 2 and m.loc[score, 'seeds'] == 2
+        assert np.isclose(m.loc[score, 'reliability'], rel) and np.isclose(m.loc[score, 'p'], p), (score, m.loc[score])

@@ -3,8 +3,11 @@
 # 1. notebooks and exported modules are in sync and clean, 2. every notebook's tests pass (nbdev-test; cells flagged
 # `slow` are skipped), 3. pytest in two processes, one test file per process at a time (tests/test_site.py builds the
 # docs with nbdev-docs, which includes nbdev's docs processing); its summary is the last line.
+# Each of the two worker processes (notebooks, then pytest files) computes on one thread, so two of them share the
+# 2 cores instead of fighting over them (torch and OpenMP spread one process over all cores by default).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
 status=0
 step() { echo; echo "==> $*"; }
 

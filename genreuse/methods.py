@@ -50,7 +50,7 @@ def train_model(arch:str, # architecture, a key of `models.MODELS`
                 profile:Profile, # the profile; resolved for `arch` here unless it already is (`Profile.for_arch`)
                 seed:int=0, # seed of the initialisation and the training
                 pretrain_seed:int=None, # seed of the SimCLR pretraining (Self-SL/3SL); None = `seed`
-                weights_dir='weights', # root of the SimCLR weights store (Self-SL, 3SL)
+                weights_dir='weights', # root of the SimCLR weights store (Self-SL, 3SL) and of frozen models' feature cache
                 pretrain:str='auto', # missing SimCLR weights: 'auto' pretrains and stores them, 'never' raises
                 device=None, # train on this device ('auto': cuda if available); None: where `data` lives
                 progress:bool=False, # show progress bars
@@ -65,8 +65,9 @@ def train_model(arch:str, # architecture, a key of `models.MODELS`
     if device is not None: data = data.to(resolve_device(device))
     compute = compute or Compute(str(data.x_train.device))
     seed_everything(seed)
-    model = build_for(arch, data, p.width)
-    if method.pretrain: load_pretrained(model, data, p, seed if pretrain_seed is None else pretrain_seed,
-                                                    weights_dir, pretrain, progress, compute)
+    model, pseed = build_for(arch, data, p.width), seed if pretrain_seed is None else pretrain_seed
+    if hasattr(model, 'fit_head'):  # a frozen-feature model (`frozen.FrozenNet`): `method.fit` trains only its head
+        return model.fit_head(method.fit, data, labeled_idx, p, seed, pseed, weights_dir, pretrain, progress, compute)
+    if method.pretrain: load_pretrained(model, data, p, pseed, weights_dir, pretrain, progress, compute)
     method.fit(model, data, labeled_idx, p, seed=seed, progress=progress, compute=compute)
     return model.eval()

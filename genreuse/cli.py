@@ -15,7 +15,8 @@ from fastcore.script import call_parse, store_true, CliError
 from .loop import DALConfig, dal_configs, run_dal, run_eval
 from .methods import TRAININGS
 from .models import EVAL_MODELS
-from .pools import eval_pool, export_pool, run_eval_cycles
+from .pools import eval_pool, export_pool, random_curve, run_eval_cycles
+from .reusability import label_equivalents
 from .sweep import sweep
 
 # %% ../nbs/24_cli.ipynb #4f2d7b46
@@ -54,6 +55,7 @@ def genreuse_eval(eval_models:str=','.join(EVAL_MODELS), # comma-separated evalu
                   pool:str=None, # a pool of your own (.json or .csv of training-row indices) to evaluate instead of a DAL run's
                   pool_name:str=None, # with --pool: strategy[/query_model[/query_training]] it is filed under (default: from the file); with --export: the imported pool to export
                   per_cycle:bool=False, # evaluate the pool of every cycle too, for REU* over the learning curve (K more trainings)
+                  label_units:bool=False, # also train on random pools of the curve sizes and print each model's label-equivalent of the pool
                   export:str=None, # write the run's pools (every cycle's, with the dataset fingerprint) to this .json file instead of evaluating
                   **kwargs):
     "Evaluate the final pool of a finished DAL run, or your own pool (--pool), with every evaluation model and print the accuracies; or export a run's pools (--export)"
@@ -65,12 +67,17 @@ def genreuse_eval(eval_models:str=','.join(EVAL_MODELS), # comma-separated evalu
             return print(f"{export}: {len(r['cycles'])} pools of {r['strategy']}/{r['query_model']}/{r['query_training']}, "
                          f"seed {r['seed']}, {r['size']} labels at the end, dataset fingerprint {json.dumps(r['fingerprint'])}")
         if pool is not None:
-            tbl = eval_pool(cfg, pool, pool_name, eval_models, eval_trainings, per_cycle=per_cycle, progress=True)
+            tbl = eval_pool(cfg, pool, pool_name, eval_models, eval_trainings, per_cycle=per_cycle, label_units=label_units,
+                            progress=True)
             print(tbl.drop(columns=['pool', 'n_labeled']).to_string(index=False))
             return print(f"pool {pool}: {tbl.n_labeled.iloc[0]} labels, filed as {tbl.pool.iloc[0]}, seed {cfg.seed}, in {cfg.out_dir}")
         if pool_name is not None: raise ValueError("pool_name: only used with --pool or --export")
         tbl = (run_eval_cycles if per_cycle else run_eval)(cfg, eval_models, eval_trainings, progress=True)
-        print(tbl[['cycle', 'n_labeled'] * per_cycle + ['eval_model', 'eval_training', 'accuracy']].to_string(index=False))
+        cols = ['cycle', 'n_labeled'] * per_cycle + ['eval_model', 'eval_training', 'accuracy']
+        if label_units:
+            tbl = label_equivalents(tbl, random_curve(cfg, eval_models, eval_trainings, progress=True))
+            cols += ['labels_equivalent', 'labels_flag']
+        print(tbl[cols].to_string(index=False))
     return _cli(go, 'genreuse-eval')
 
 # %% ../nbs/24_cli.ipynb #94a34b35

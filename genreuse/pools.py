@@ -6,7 +6,7 @@ Docs: https://genreuse.github.io/genreuse/pools.html.md"""
 
 # %% auto #0
 __all__ = ['Pool', 'parse_pool_name', 'read_pool', 'random_baseline', 'cycle_rows', 'cycle_pools', 'file_pool', 'eval_pool',
-           'run_eval_cycles', 'load_cycle_perf', 'export_pool']
+           'run_eval_cycles', 'random_curve', 'load_cycle_perf', 'export_pool']
 
 # %% ../nbs/19_pools.ipynb #807dbba6
 import csv, json, re
@@ -23,7 +23,7 @@ from .data import load_data
 from .loop import DALConfig, EvalSetup, cycle_seed, eval_setup, evaluate_in
 from .methods import TRAININGS
 from .models import EVAL_MODELS
-from .reusability import reu_star
+from .reusability import CURVE_BEYOND, CURVE_COLUMNS, curve_sizes, label_equivalents, reu_star
 
 # %% ../nbs/19_pools.ipynb #9ee95d11
 @dataclass(frozen=True)
@@ -248,6 +248,13 @@ def _eval_cycles(s:EvalSetup, key, per_cycle:bool, progress:bool) -> pd.DataFram
         cycle=c, n_labeled=len(pools[c]), strategy=key.strategy, query_model=key.model, query_training=key.training)
         for c in todo], ignore_index=True)
 
+def _curve_in(s:EvalSetup, sizes, beyond, progress:bool) -> pd.DataFrame:
+    "The `curves` table of `s`'s seed: every evaluation model of `s` on the nested random pools of `curve_sizes(sizes)`"
+    n = s.data.n_train
+    pools = accumulate(random_baseline(n, curve_sizes(sizes, n, beyond), s.cfg.seed), lambda a, b: a + b)
+    t = pd.concat([evaluate_in(s, pool, progress) for pool in pools], ignore_index=True)
+    return t.assign(dataset=s.cfg.dataset, profile=s.cfg.profile)[['dataset', 'profile', *CURVE_COLUMNS]]
+
 def _scores(t:pd.DataFrame, per_cycle:bool) -> pd.DataFrame:
     "Per evaluation model: the pool's accuracy, the random baseline's and REU* (`per_cycle`: also over the AUC)"
     ev, out = ['eval_model', 'eval_training'], []
@@ -267,6 +274,7 @@ def eval_pool(cfg:DALConfig, # the dataset, profile, evaluation seed, results st
               eval_trainings=TRAININGS, # evaluation training methods
               data=None, # a loaded `DALData`; None = load `cfg.dataset`
               per_cycle:bool=False, # also train on the pool of every cycle (REU* over the learning curve)
+              label_units:bool=False, # also train on the random pools of `curve_sizes` of the pool's sizes: REU* as random labels
               progress:bool=False, # show progress bars
              ) -> pd.DataFrame:
     "Check `pool`, file it beside its random baseline in `cfg`'s store, train every evaluation model on both; REU* per model"
@@ -274,7 +282,9 @@ def eval_pool(cfg:DALConfig, # the dataset, profile, evaluation seed, results st
     p = read_pool(pool, s.data.n_train, pool_name, s.fingerprint)
     keys = file_pool(cfg, p, s.data.n_train)
     t = pd.concat([_eval_cycles(s, k, per_cycle, progress) for k in keys], ignore_index=True)
-    return _scores(t, per_cycle).assign(pool=f'{p.strategy}/{p.query_model}/{p.query_training}', n_labeled=p.sizes[-1])
+    out = _scores(t, per_cycle).assign(pool=f'{p.strategy}/{p.query_model}/{p.query_training}', n_labeled=p.sizes[-1])
+    if not label_units: return out
+    return label_equivalents(out.assign(seed=cfg.seed), _curve_in(s, p.sizes, CURVE_BEYOND, progress)).drop(columns='seed')
 
 def run_eval_cycles(cfg:DALConfig, # a finished DAL run (or the key of an imported pool)
                     eval_models=EVAL_MODELS, # evaluation architectures
@@ -284,6 +294,17 @@ def run_eval_cycles(cfg:DALConfig, # a finished DAL run (or the key of an import
                    ) -> pd.DataFrame:
     "Train every evaluation model on the pool of every cycle of the finished run `cfg`; one row per cycle and model"
     return _eval_cycles(eval_setup(cfg, eval_models, eval_trainings, data), cfg, True, progress)
+
+def random_curve(cfg:DALConfig, # the dataset, profile, budget, seed, results store and device settings (strategy, model and training unused)
+                 eval_models=EVAL_MODELS, # evaluation architectures
+                 eval_trainings=TRAININGS, # evaluation training methods
+                 data=None, # a loaded `DALData`; None = load `cfg.dataset`
+                 beyond=CURVE_BEYOND, # multiples of the final pool size evaluated beyond it (`reusability.curve_sizes`)
+                 progress:bool=False, # show progress bars
+                )->pd.DataFrame:
+    "The `curves` table of `cfg`'s seed: every evaluation model on the nested random pools of `curve_sizes` of `cfg`'s budget"
+    sizes = [cfg.init_size + c * cfg.query_size for c in range(cfg.cycles + 1)]
+    return _curve_in(eval_setup(cfg, eval_models, eval_trainings, data), sizes, beyond, progress)
 
 # %% ../nbs/19_pools.ipynb #89442ff6
 def load_cycle_perf(out_dir='runs', # root of the results store

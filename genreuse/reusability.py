@@ -251,22 +251,21 @@ def label_equivalent(sizes, # random-pool sizes of m̄'s learning curve, strictl
 # %% ../nbs/14_reusability.ipynb #3727fcfa
 CURVE_BEYOND = (1.5, 2, 3)  # random-pool sizes beyond the final pool, as multiples of its size
 
-def curve_sizes(init_size:int, # labels of the initial pool
-                query_size:int, # labels queried per cycle
-                cycles:int, # query cycles
+def curve_sizes(sizes, # the pool's size after each cycle, strictly increasing (a budget's: init + c × query)
                 n_train:int=None, # rows of the training set, the largest size; None: no cap
                 beyond=CURVE_BEYOND, # multiples (> 1) of the final pool size evaluated beyond it, rounded up
                )->list:
     "Random-pool sizes of a learning curve: the pool size of every cycle, then `beyond` × the final size, at most `n_train`"
-    init_size, query_size, cycles = (check_int(k, v, m) for k, v, m in
-                                     [('init_size', init_size, 1), ('query_size', query_size, 1), ('cycles', cycles, 0)])
-    final = init_size + cycles * query_size
+    sizes = [check_int('sizes', s, 1) for s in sizes]
+    if not sizes or any(b <= a for a, b in zip(sizes, sizes[1:])):
+        raise ValueError(f"sizes: {sizes} is not allowed; give the pool's sizes per cycle, positive and strictly increasing")
+    final = sizes[-1]
     if n_train is not None and check_int('n_train', n_train, 1) < final:
         raise ValueError(f"n_train: {n_train} rows are fewer than the final pool's {final} labels")
     bad = [f for f in beyond if isinstance(f, bool) or not isinstance(f, (int, float, np.number)) or not (np.isfinite(f) and f > 1)]
     if bad: raise ValueError(f"beyond: {bad[0]!r} is not allowed; give multiples of the final pool size as numbers > 1")
     more = {int(np.ceil(f * final)) if n_train is None else min(int(np.ceil(f * final)), n_train) for f in beyond}
-    return sorted({init_size + c * query_size for c in range(cycles + 1)} | more)
+    return sorted(set(sizes) | more)
 
 # %% ../nbs/14_reusability.ipynb #99db0188
 CURVE_COLUMNS = (*EVAL, 'seed', 'n_labeled', 'accuracy')  # required columns of a `curves` table

@@ -42,6 +42,7 @@ def grid_trainings(grid:Grid, # the sweep's grid
     rows = [('dal', m, t, init + c * query, seeds * len(grid.strategies))
             for m in grid.models for t in grid.trainings for c in range(cycles + 1)]
     rows += [('eval', m, t, n, pools) for m in grid.eval_models for t in grid.eval_trainings]
+    rows += [('other', m, t, n, pools) for m in grid.other_models for t in grid.other_trainings]
     rows += [('future', m, t, n, top) for m in grid.future_models for t in grid.future_trainings]
     pre = dict.fromkeys(m for _, m, t, _, k in rows if t in ('self', '3sl') and k)
     rows += [('pretrain', m, 'simclr', 0, seeds) for m in pre]

@@ -25,6 +25,8 @@ class Grid:
     seeds: tuple = (0, 1, 2)                                    # seeds, batched into one notebook per DAL cell
     eval_models: tuple = EVAL_MODELS                             # evaluation architectures (crossed with `eval_trainings`)
     eval_trainings: tuple = TRAININGS                            # evaluation training methods
+    other_models: tuple = ()    # held-out models of other families (e.g. mlp, gru): trained on every pool, not in 𝓜̄ (GR)
+    other_trainings: tuple = ('base',)                           # their training methods (Base is enough)
     future_models: tuple = FUTURE_MODELS                         # future evaluation models (paper Table 2)
     future_trainings: tuple = TRAININGS                          # their training methods (paper Table 2: all four)
     future_on: str = 'top'      # 'top': only pools of the top_n configurations by GR and by QMP, plus Random; 'all': every pool
@@ -81,10 +83,11 @@ def dal_tasks(grid:Grid, # what to run (see `get_grid`)
 
 def eval_tasks(task:Task, # a DAL task (from `dal_tasks`)
                grid:Grid, # gives the evaluation models and training methods
-               sets=('eval', 'future'), # which model sets: the evaluation models and/or the future models
+               sets=('eval', 'other', 'future'), # which model sets: the evaluation models, the other families, the future models
               )->list:
-    "The evaluation tasks of the pools of DAL `task`: `grid`'s evaluation models, then its future models"
+    "The evaluation tasks of the pools of DAL `task`: `grid`'s evaluation models, its other families, then its future models"
     sets = [(ms, ts) for k, ms, ts in [('eval', grid.eval_models, grid.eval_trainings),
+                                       ('other', grid.other_models, grid.other_trainings),
                                        ('future', grid.future_models, grid.future_trainings)] if k in sets]
     return [Task('eval', f"eval {task.name[4:]} by {','.join(ms)} x {','.join(ts)}",
                  {**task.params, 'eval_models': list(ms), 'eval_trainings': list(ts)})

@@ -79,17 +79,17 @@ class _Phase:
 
 def _check_fresh(g, prof:str):
     "Every strategy, model, training method and the profile of grid `g` must be found by the run notebooks' fresh kernels too"
-    for reg, fields_ in ((STRATEGIES, ('strategies',)), (MODELS, ('models', 'eval_models', 'future_models')),
-                         (METHODS, ('trainings', 'eval_trainings', 'future_trainings'))):
+    for reg, fields_ in ((STRATEGIES, ('strategies',)), (MODELS, ('models', 'eval_models', 'other_models', 'future_models')),
+                         (METHODS, ('trainings', 'eval_trainings', 'other_trainings', 'future_trainings'))):
         for f in fields_:
             for name in getattr(g, f): reg.fresh(name, f)
     PROFILES.fresh(prof, 'profile')
 
 def _phases(phase, dal, g, dataset, prof, out_dir):
-    "Rows of the phases of a sweep: the DAL runs `dal`, the evaluations of the finished ones, the future models'"
+    "Rows of the phases of a sweep: the DAL runs `dal`, the evaluations of the finished ones (𝓜̄ and other families), the future models'"
     rows = phase(dal, 'dal', 'DAL runs')
     done = dal if phase.dry_run else [t for t in dal if phase.status_fn('dal', **t.params) == 'done']
-    sets = ('eval',) if g.future_on == 'top' else ('eval', 'future')
+    sets = ('eval', 'other') if g.future_on == 'top' else ('eval', 'other', 'future')
     rows += phase([e for t in done for e in eval_tasks(t, g, sets)], 'eval', 'evaluations')
     if g.future_on == 'top' and g.future_models: rows += _future_phase(phase, done, g, dataset, prof, out_dir)
     return rows
@@ -122,6 +122,10 @@ def sweep(grid:str='paper', # grid name in `GRIDS` ('paper', 'smoke') or a `Grid
           models:str=None, # query architectures; None: the grid's
           trainings:str=None, # query training methods; None: the grid's
           seeds:str=None, # seeds; None: the grid's
+          eval_models:str=None, # evaluation architectures of 𝓜̄ (list or comma-separated); None: the grid's
+          eval_trainings:str=None, # their training methods; None: the grid's
+          other_models:str=None, # held-out models of other families, on every pool, not in 𝓜̄; None: the grid's (none)
+          other_trainings:str=None, # their training methods; None: the grid's (base)
           future_models:str=None, # future evaluation models (list or comma-separated); None: the grid's; '': none
           future_on:str=None, # pools the future models evaluate: 'top' or 'all'; None: the grid's
           run_params:dict=None, # more `DALConfig` fields for every run, e.g. {'weights_dir': 'w', 'cycles': 2}
@@ -133,7 +137,8 @@ def sweep(grid:str='paper', # grid name in `GRIDS` ('paper', 'smoke') or a `Grid
          )->pd.DataFrame:
     "Run the DAL runs of `grid` on `dataset`, then the reuse evaluations of the finished ones; table of all tasks"
     g = get_grid(grid, profile=profile, strategies=strategies, models=models, trainings=trainings, seeds=seeds,
-                 future_models=future_models, future_on=future_on)
+                 eval_models=eval_models, eval_trainings=eval_trainings, other_models=other_models,
+                 other_trainings=other_trainings, future_models=future_models, future_on=future_on)
     check_choice('executor', executor, EXECUTORS)
     check_dataset(dataset, fresh_kernels=True)  # the run notebooks' fresh kernels must find it (see genreuse.data)
     status_fn, path_fn, prof, t0 = status_fn or loop_status, path_fn or loop_notebook_path, g.profile or dataset, time.time()

@@ -250,9 +250,13 @@ def _eval_cycles(s:EvalSetup, key, per_cycle:bool, progress:bool) -> pd.DataFram
 
 def _curve_in(s:EvalSetup, sizes, beyond, progress:bool) -> pd.DataFrame:
     "The `curves` table of `s`'s seed: every evaluation model of `s` on the nested random pools of `curve_sizes(sizes)`"
-    n = s.data.n_train
-    pools = accumulate(random_baseline(n, curve_sizes(sizes, n, beyond), s.cfg.seed), lambda a, b: a + b)
+    n, f = s.data.n_train, store.curve_index_file(s.root, s.cfg)
+    pools = list(accumulate(random_baseline(n, curve_sizes(sizes, n, beyond), s.cfg.seed), lambda a, b: a + b))
     t = pd.concat([evaluate_in(s, pool, progress) for pool in pools], ignore_index=True)
+    known = dict(store.read_json(f, required=['pools'])['pools']) if f.exists() else {}
+    index = known | {len(pool): store.pool_hash(pool) for pool in pools}
+    store.write_json(f, {'dataset': s.cfg.dataset, 'profile': s.cfg.profile, 'seed': s.cfg.seed,
+                         'pools': sorted([int(k), h] for k, h in index.items())}, root=s.root)
     return t.assign(dataset=s.cfg.dataset, profile=s.cfg.profile)[['dataset', 'profile', *CURVE_COLUMNS]]
 
 def _scores(t:pd.DataFrame, per_cycle:bool) -> pd.DataFrame:

@@ -9,7 +9,7 @@ __all__ = ['RUN_KEYS', 'CYCLE_KEYS', 'KEYS', 'CLASS_COLS', 'EVAL_KEYS', 'CURVE_K
            'write_json', 'read_json', 'check_out_dir', 'run_dir', 'pool_hash', 'pool_dir', 'eval_file',
            'check_fingerprint', 'differing_keys', 'claim_dir', 'read_cycles', 'cycle_table', 'run_state', 'final_pool',
            'profile_diff', 'eval_state', 'load_cycles', 'load_runs', 'load_perf', 'pool_evals', 'pool_classes',
-           'fill_initial_classes', 'curve_index_file', 'load_curves', 'export_tables', 'read_tables',
+           'fill_initial_classes', 'curve_index_file', 'load_curves', 'export_tables', 'read_tables', 'read_results',
            'training_seconds']
 
 # %% ../nbs/06_store.ipynb #55f397e0
@@ -329,6 +329,24 @@ def read_tables(results='results', # a directory written by `export_tables`, or 
     tabs['runs'] = tabs['runs'].astype({c: 'Int64' for c in CLASS_COLS if c in tabs['runs']}).assign(
         **{c: pd.array([pd.NA] * len(tabs['runs']), dtype='Int64') for c in CLASS_COLS if c not in tabs['runs']})
     return tabs
+
+# %% ../nbs/06_store.ipynb #959f0d61
+def read_results(results='results', # exported results or a results store (`read_tables`)
+                 dataset:str=None, # the dataset analysed; None: the first run's
+                 profile:str=None, # its profile; None: the first of its runs'
+                 query_models=None, # the query architectures kept (𝒜, a list); None: every one
+                )->tuple:
+    "(dataset, profile, tables): `read_tables`' tables of one dataset and profile, runs of `query_models` only"
+    tabs = read_tables(results)
+    if tabs['runs'].empty: raise ValueError(f"results: no finished DAL run in {results}")
+    dataset = dataset or tabs['runs']['dataset'].iloc[0]
+    ours = tabs['runs'][tabs['runs']['dataset'] == dataset]
+    if ours.empty: raise ValueError(f"dataset: no run of {dataset!r} in {results}; it has {', '.join(pd.unique(tabs['runs']['dataset']))}")
+    profile = profile or ours['profile'].iloc[0]
+    def keep(t):
+        rows = (t['dataset'] == dataset) & (t['profile'] == profile)
+        return t[rows & t['query_model'].isin(query_models)] if query_models is not None and 'query_model' in t else t[rows]
+    return dataset, profile, {n: keep(t) for n, t in tabs.items()}
 
 # %% ../nbs/06_store.ipynb #d2e3f4a5
 def training_seconds(out_dir='runs', # root of the results store

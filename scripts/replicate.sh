@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Regenerate a testbed's replication — results/<dataset>/, the tidy tables the replication notebooks read — and the
+# notebooks' executed pages: the paper grid (5 strategies x 3 ResNets x 4 training methods) over the testbed's seeds,
+# the reuse evaluation of every final pool by the 12 evaluation models (and, on MNIST-1D, by the other families), the
+# future models on the top configurations, each seed's random-pool learning curve (REU* in label units), the export,
+# and the replication notebooks 30-36 executed on those results.
+#   digits:  the quick default; 3 seeds; its pages are the notebooks in nbs/ themselves (executed in place).
+#   mnist1d: the CPU testbed where GR is measurable; SEEDS (default 0,1,2) from the pilot's planner
+#            (bench/results/pilot-mnist1d.md); the other families mlp, gru, transformer and the frozen-feature probe
+#            evaluate every pool; its pages are copies executed into nbs/mnist1d/ (the source stays in nbs/).
+# The store, results/<dataset>/store by default, is committed (its JSON records; not the executed notebooks): a grid
+# takes longer than a working session, and a committed store is what carries it into the next one. The sweep runs
+# through scripts/sweep-logged.sh (resumable; timed in <store>/sweep.log, which nbs/22_cost reads back): run this
+# script again with the same arguments to resume.
+# Usage: scripts/replicate.sh DATASET [results store]   (with the project's venv on PATH; SEEDS=0,1,2,3 for mnist1d)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dataset=${1:?usage: scripts/replicate.sh DATASET [results store]   (DATASET: digits or mnist1d)}
+store=${2:-results/$dataset/store}
+case $dataset in
+  digits)  args=(--grid paper --dataset digits --executor local); pages=nbs ;;
+  mnist1d) args=(--grid paper --dataset mnist1d --data-root data --seeds "${SEEDS:-0,1,2}" --executor local
+                 --other-models mlp,gru,transformer,probe_simclr_resnet18); pages=nbs/mnist1d ;;
+  *) echo "replicate.sh: dataset: unknown '$dataset'; allowed: digits, mnist1d" >&2; exit 2 ;;
+esac
+start=$SECONDS
+scripts/sweep-logged.sh "$store" "${args[@]}"
+python - "$store" "$dataset" <<'EOF'
+import sys
+from genreuse.loop import DALConfig
+from genreuse.pools import random_curve
+from genreuse.store import load_runs
+store, dataset = sys.argv[1:]
+root = 'data' if dataset == 'mnist1d' else None
+for seed in sorted(load_runs(store).query('dataset == @dataset').seed.unique()):
+    random_curve(DALConfig(dataset=dataset, seed=int(seed), out_dir=store, data_root=root), progress=True)
+EOF
+python -c "from genreuse.store import export_tables; print(export_tables('$store', 'results/$dataset'))"
+mkdir -p "$pages"
+for nb in 23_sweep 30_learning_curves 31_penalty_matrices 32_paper_tables 33_two_moons 34_findings 35_choice_of_mbar 36_gr_validity; do
+  if [ "$pages" = nbs ]; then
+    (cd nbs && jupyter nbconvert --to notebook --execute --inplace "$nb.ipynb")
+  elif [ "$nb" != 23_sweep ] && [ "$nb" != 33_two_moons ]; then   # the sweep's cost and the toy are not per testbed
+    papermill "nbs/$nb.ipynb" "$pages/$nb.ipynb" --cwd "$pages" -p results "../../results/$dataset"
+  fi
+done
+nbdev-clean
+echo "done: $(( (SECONDS - start) / 60 )) min wall time in this invocation"

@@ -248,15 +248,16 @@ def _eval_cycles(s:EvalSetup, key, per_cycle:bool, progress:bool) -> pd.DataFram
         cycle=c, n_labeled=len(pools[c]), strategy=key.strategy, query_model=key.model, query_training=key.training)
         for c in todo], ignore_index=True)
 
-def _curve_in(s:EvalSetup, sizes, beyond, progress:bool) -> pd.DataFrame:
-    "The `curves` table of `s`'s seed: every evaluation model of `s` on the nested random pools of `curve_sizes(sizes)`"
-    n, f = s.data.n_train, store.curve_index_file(s.root, s.cfg)
-    pools = list(accumulate(random_baseline(n, curve_sizes(sizes, n, beyond), s.cfg.seed), lambda a, b: a + b))
+def _curve_pools(base:list, n_train:int, beyond, seed:int) -> list:
+    "The baseline's nested pools `base`, then its final pool extended by a seeded permutation of the other rows to `curve_sizes`"
+    final = set(base[-1])
+    rest = [i for i in np.random.default_rng(cycle_seed(seed, 0, 4)).permutation(n_train).tolist() if i not in final]
+    longer = [n for n in curve_sizes([len(b) for b in base], n_train, beyond) if n > len(final)]
+    return [list(b) for b in base] + [list(base[-1]) + rest[:n - len(final)] for n in longer]
+
+def _curve_in(s:EvalSetup, pools:list, progress:bool) -> pd.DataFrame:
+    "The `curves` table of `s`'s seed: every evaluation model of `s` on the nested random `pools` (`_curve_pools`)"
     t = pd.concat([evaluate_in(s, pool, progress) for pool in pools], ignore_index=True)
-    known = dict(store.read_json(f, required=['pools'])['pools']) if f.exists() else {}
-    index = known | {len(pool): store.pool_hash(pool) for pool in pools}
-    store.write_json(f, {'dataset': s.cfg.dataset, 'profile': s.cfg.profile, 'seed': s.cfg.seed,
-                         'pools': sorted([int(k), h] for k, h in index.items())}, root=s.root)
     return t.assign(dataset=s.cfg.dataset, profile=s.cfg.profile)[['dataset', 'profile', *CURVE_COLUMNS]]
 
 def _scores(t:pd.DataFrame, per_cycle:bool) -> pd.DataFrame:
@@ -288,7 +289,9 @@ def eval_pool(cfg:DALConfig, # the dataset, profile, evaluation seed, results st
     t = pd.concat([_eval_cycles(s, k, per_cycle, progress) for k in keys], ignore_index=True)
     out = _scores(t, per_cycle).assign(pool=f'{p.strategy}/{p.query_model}/{p.query_training}', n_labeled=p.sizes[-1])
     if not label_units: return out
-    return label_equivalents(out.assign(seed=cfg.seed), _curve_in(s, p.sizes, CURVE_BEYOND, progress)).drop(columns='seed')
+    base = cycle_pools(s.root, keys[1], s.fingerprint)   # the curve runs through the pool's random baseline
+    curve = _curve_in(s, _curve_pools(base, s.data.n_train, CURVE_BEYOND, cfg.seed), progress)
+    return label_equivalents(out.assign(seed=cfg.seed), curve).drop(columns='seed')
 
 def run_eval_cycles(cfg:DALConfig, # a finished DAL run (or the key of an imported pool)
                     eval_models=EVAL_MODELS, # evaluation architectures
@@ -299,16 +302,25 @@ def run_eval_cycles(cfg:DALConfig, # a finished DAL run (or the key of an import
     "Train every evaluation model on the pool of every cycle of the finished run `cfg`; one row per cycle and model"
     return _eval_cycles(eval_setup(cfg, eval_models, eval_trainings, data), cfg, True, progress)
 
-def random_curve(cfg:DALConfig, # the dataset, profile, budget, seed, results store and device settings (strategy, model and training unused)
+def random_curve(cfg:DALConfig, # the dataset, profile, budget, seed, store and device settings; its model and training name its Random run
                  eval_models=EVAL_MODELS, # evaluation architectures
                  eval_trainings=TRAININGS, # evaluation training methods
                  data=None, # a loaded `DALData`; None = load `cfg.dataset`
                  beyond=CURVE_BEYOND, # multiples of the final pool size evaluated beyond it (`reusability.curve_sizes`)
                  progress:bool=False, # show progress bars
                 )->pd.DataFrame:
-    "The `curves` table of `cfg`'s seed: every evaluation model on the nested random pools of `curve_sizes` of `cfg`'s budget"
+    "The `curves` table of `cfg`'s seed: every evaluation model on the random pools through `cfg`'s Random run (if stored), then beyond"
+    s = eval_setup(cfg, eval_models, eval_trainings, data)
+    rand = _key(cfg, 'random', cfg.model, cfg.training)
     sizes = [cfg.init_size + c * cfg.query_size for c in range(cfg.cycles + 1)]
-    return _curve_in(eval_setup(cfg, eval_models, eval_trainings, data), sizes, beyond, progress)
+    base = (cycle_pools(s.root, rand, s.fingerprint) if store.run_state(s.root, rand) == 'done' else
+            list(accumulate(random_baseline(s.data.n_train, sizes, cfg.seed), lambda a, b: a + b)))
+    pools, f = _curve_pools(base, s.data.n_train, beyond, cfg.seed), store.curve_index_file(s.root, cfg)
+    t = _curve_in(s, pools, progress)
+    index = (dict(store.read_json(f, required=['pools'])['pools']) if f.exists() else {}) | {len(q): store.pool_hash(q) for q in pools}
+    store.write_json(f, {'dataset': cfg.dataset, 'profile': cfg.profile, 'seed': cfg.seed,
+                         'pools': sorted([int(k), h] for k, h in index.items())}, root=s.root)
+    return t
 
 # %% ../nbs/19_pools.ipynb #89442ff6
 def load_cycle_perf(out_dir='runs', # root of the results store

@@ -12,9 +12,16 @@ Wall time is measured from the store's sweep log (`cost.sweep_invocations`) and 
 (`cost.sweep_steps` with the measured step costs) for the seeds whose runs and evaluations are all done: that ratio,
 wall hours per estimated compute hour, turns the estimate of the full paper grid (5 strategies × 3 ResNets × 4 training
 methods, every 𝓜̄ evaluation, the future models on the top pools) at N seeds into wall hours on this machine.
-With one complete seed the report gives the wall time only. Usage: python bench/pilot.py --store results/mnist1d-pilot/store [--dataset mnist1d] [--data-root data] [--target 0.7]
+With one complete seed the report gives the wall time only. Usage: python bench/pilot.py --store results/mnist1d-pilot/store [--dataset mnist1d] [--data-root data] [--target 0.7] [--archs ...]
 Writes bench/results/pilot-<dataset>.md and pilot-<dataset>.csv (one row per score; `--out` for another folder).
-𝓜̄ is every evaluation model the pilot trained except the future models.
+
+𝒜 (`--archs`, default the paper's ResNets) is the set of architectures analysed: configurations whose query model is in
+𝒜, and 𝓜̄ = 𝒜 × every training method the store evaluated with. Runs and evaluations of other models in the same store
+(other families, a probe, future models) are left out of the measurability but count in the wall-time ratio. An 𝒜 beyond
+the paper's (e.g. `--archs resnet6,resnet10,resnet18,mlp`) is a labelled extension: its report is
+pilot-<dataset>-with-<extra archs>.md, and the full grid it prices is the paper's with the extra architectures added to
+the query models and to 𝓜̄. `--strategies` restricts the configurations to some of the store's strategies (an earlier,
+smaller pilot read back from a store that has grown); its report is pilot-<dataset>-<strategies but random>[...].md.
 """
 import argparse, math
 from dataclasses import replace
@@ -23,9 +30,9 @@ import pandas as pd
 from genreuse.cost import estimate_hours, step_cost_path, sweep_invocations, sweep_steps
 from genreuse.data import load_data
 from genreuse.grid import GRIDS, Grid
-from genreuse.inference import measurability, seed_scores
+from genreuse.inference import measurability, seed_scores, t_interval
 from genreuse.loop import DALConfig
-from genreuse.models import FUTURE_MODELS
+from genreuse.models import EVAL_MODELS
 from genreuse.reusability import CONFIG
 from genreuse.store import load_perf, load_runs
 
@@ -37,6 +44,26 @@ def complete_seeds(runs, perf, n_configs, n_evals):
     r = runs.groupby('seed').size()
     p = perf.groupby('seed').size()
     return sorted(s for s in r.index if r[s] == n_configs and p.get(s, 0) == n_configs * n_evals)
+
+
+def config_table(scores):
+    "Markdown rows: each non-random configuration's mean QMP and GR over the seeds with their 95 % t-intervals"
+    ci = lambda x: '{:+.1f} [{:+.1f}, {:+.1f}]'.format(*t_interval(x))
+    rows = ['| strategy | query model | training | QMP (%) [95 % CI] | GR (points) [95 % CI] |', '|---' * 5 + '|']
+    for (s, q, t), g in scores[scores.strategy != 'random'].groupby(list(CONFIG)):
+        rows.append(f"| {s} | {q} | {t} | {ci(g.qmp).replace('+', '')} | {ci(g.gr)} |")
+    return rows
+
+
+def store_grid(runs, perf, seeds):
+    "The `Grid` of everything the store holds at `seeds`: architectures evaluated with fewer training methods than the most are other models"
+    pairs = perf.groupby('eval_model')['eval_training'].agg(frozenset)
+    full = max(pairs, key=len)
+    return Grid(strategies=tuple(runs.strategy.unique()), models=tuple(runs.query_model.unique()),
+                trainings=tuple(runs.query_training.unique()), seeds=tuple(seeds),
+                eval_models=tuple(m for m, t in pairs.items() if t == full), eval_trainings=tuple(sorted(full)),
+                other_models=tuple(m for m, t in pairs.items() if t != full),
+                other_trainings=tuple(sorted(frozenset().union(*(t for t in pairs if t != full)))) or ('base',), future_models=())
 
 
 def estimated_hours(grid, profile, budget, n_train):
@@ -54,16 +81,23 @@ def main():
     ap.add_argument('--target', type=float, default=0.7, help='GR reliability the planner aims at')
     ap.add_argument('--wall-hours', type=float, default=8., help='wall time the full grid may take on this machine')
     ap.add_argument('--out', default=str(RESULTS), help='folder of the report (default bench/results)')
+    ap.add_argument('--archs', default=','.join(EVAL_MODELS),
+                    help="𝒜: query architectures analysed and the architectures of 𝓜̄, comma-separated (default the paper's ResNets)")
+    ap.add_argument('--strategies', default=None, help="strategies analysed, comma-separated, random among them (default: all the store's)")
     a = ap.parse_args()
-    prof = a.profile or a.dataset
-    runs, perf = load_runs(a.store), load_perf(a.store)
-    runs, perf = runs[runs.dataset == a.dataset], perf[(perf.dataset == a.dataset) & ~perf.eval_model.isin(FUTURE_MODELS)]
+    prof, archs = a.profile or a.dataset, tuple(a.archs.split(','))
+    extra = tuple(m for m in archs if m not in EVAL_MODELS)
+    every_run, every_perf = load_runs(a.store), load_perf(a.store)
+    every_run, every_perf = every_run[every_run.dataset == a.dataset], every_perf[every_perf.dataset == a.dataset]
+    runs = every_run[every_run.query_model.isin(archs)]
+    if a.strategies: runs = runs[runs.strategy.isin(a.strategies.split(','))]
+    perf = every_perf[every_perf.eval_model.isin(archs)].merge(runs[['dataset', 'profile', *CONFIG, 'seed']])
     configs = runs[list(CONFIG)].drop_duplicates()
     evals = perf[['eval_model', 'eval_training']].drop_duplicates()
     seeds = complete_seeds(runs, perf, len(configs), len(evals))
-    if not seeds: raise SystemExit(f"pilot: no complete seed in {a.store} (every run and every evaluation of its pool done)")
-    m = measurability(seed_scores(runs[runs.seed.isin(seeds)], perf[perf.seed.isin(seeds)], models=sorted(evals.eval_model.unique())),
-                      target=a.target) if len(seeds) >= 2 else None
+    if not seeds: raise SystemExit(f"pilot: no complete seed in {a.store} for 𝒜 = {', '.join(archs)} (every run and every evaluation of its pool done)")
+    scores = seed_scores(runs[runs.seed.isin(seeds)], perf[perf.seed.isin(seeds)], models=sorted(evals.eval_model.unique()))
+    m = measurability(scores, target=a.target) if len(seeds) >= 2 else None
 
     cfg = DALConfig(dataset=a.dataset, profile=prof)
     budget, n_train = (cfg.init_size, cfg.query_size, cfg.cycles), load_data(a.dataset, root=a.data_root).n_train
@@ -74,42 +108,57 @@ def main():
     inv = sweep_invocations((Path(a.store)/'sweep.log').read_text())
     inv = inv[inv.ended != '']   # ended invocations; one still running is not counted
     wall = inv.wall.sum() / 60
-    est = estimated_hours(pilot, prof, budget, n_train)
+    every_configs = every_run[list(CONFIG)].drop_duplicates()
+    every_evals = every_perf[['eval_model', 'eval_training']].drop_duplicates()
+    done = complete_seeds(every_run, every_perf, len(every_configs), len(every_evals))
+    est = estimated_hours(store_grid(every_run, every_perf, done), prof, budget, n_train) if done else math.nan
     ratio = wall / est
-    per_seed = estimated_hours(replace(GRIDS['paper'], seeds=(0,)), prof, budget, n_train) * ratio
-    fits = math.floor(a.wall_hours / per_seed)
+    paper = GRIDS['paper']
+    full = replace(paper, seeds=(0,), models=paper.models + extra, eval_models=paper.eval_models + extra)
+    per_seed = estimated_hours(full, prof, budget, n_train) * ratio
+    fits = math.floor(a.wall_hours / per_seed) if math.isfinite(per_seed) else 0
+    chosen = [t for t in a.strategies.split(',') if t != 'random'] if a.strategies else []
+    name = f"pilot-{a.dataset}" + ''.join(f"-{t}" for t in chosen) + (f"-with-{'-'.join(extra)}" if extra else '')
+    label = (f" — labelled extension: 𝒜 = the paper's ResNets + {', '.join(extra)}" if extra else '')
+    grid_words = f"5 strategies × {len(full.models)} architectures ({', '.join(full.models)}) × 4 training methods"
 
     out = Path(a.out)
     if m is None:
         measured = [f"Measurability needs 2 complete seeds; {len(seeds)} so far. Run the next seed and this script again."]
         grid_n = "— (no N yet)"
     else:
-        m.to_csv(out/f'pilot-{a.dataset}.csv')
+        m.to_csv(out/f'{name}.csv')
         n_gr = m.loc['gr', 'seeds_needed']
         show = m[['configs', 'seeds', 'F', 'p', 'reliability', 'var_config', 'var_noise', 'seed_rho', 'seeds_needed']]
         fmt = lambda v: f"{v:.3g}" if isinstance(v, float) else str(v)
         table = ['| score | ' + ' | '.join(show.columns) + ' |', '|---' * (len(show.columns) + 1) + '|']
         table += [f"| {i} | " + ' | '.join(fmt(v) for v in r) + ' |' for i, r in show.iterrows()]
-        n_word = f"{n_gr:.0f}" if math.isfinite(n_gr) else "no number of seeds (the configurations' GR do not differ beyond seed noise)"
         grid_n = f"{n_gr * per_seed:.1f} h at N = {n_gr:.0f}" if math.isfinite(n_gr) else "—"
         measured = [*table, "",
                     f"`var_config`: variance of the configurations' true scores; `var_noise`: a configuration's seed-to-seed variance "
                     f"(points²); `seeds_needed`: seeds at which the mean over seeds reaches reliability {a.target}.", "",
-                    f"**Planner: N = {n_word} seeds for GR reliability ≥ {a.target}** (QMP: {m.loc['qmp', 'seeds_needed']:.0f})."]
-    lines = [f"# Pilot on {a.dataset}: measurability and the seed planner", "",
-             f"Written by `python bench/pilot.py --store {a.store} --dataset {a.dataset}` from the pilot's store. Pilot grid: "
+                    (f"**Planner: N = {n_gr:.0f} seeds for GR reliability ≥ {a.target}**" if math.isfinite(n_gr) else
+                     f"**Planner: no number of seeds brings GR to reliability {a.target}**: the configurations' GR do not differ "
+                     f"beyond seed noise (estimated variance of their true GR: 0)") + f" (QMP: {m.loc['qmp', 'seeds_needed']:.0f} seeds).",
+                    "", f"Each configuration over the {len(seeds)} seeds (Student-t intervals; no test across configurations here):", "",
+                    *config_table(scores)]
+    lines = [f"# Pilot on {a.dataset}: measurability and the seed planner{label}", "",
+             f"Written by `python bench/pilot.py --store {a.store} --dataset {a.dataset}" + (f" --archs {a.archs}" if extra else '')
+             + (f" --strategies {a.strategies}" if a.strategies else '') + "` from the pilot's store. Pilot grid: "
              f"strategies {', '.join(pilot.strategies)} × query models {', '.join(pilot.models)} × trainings "
              f"{', '.join(pilot.trainings)}; 𝓜̄ = {len(evals)} evaluation models ({', '.join(pilot.eval_models)} × "
              f"{', '.join(pilot.eval_trainings)}); budget {budget[0]} + {budget[2]} × {budget[1]} labels; complete seeds: "
              f"{', '.join(map(str, seeds))}.", "",
              f"## Measurability over the {len(configs[configs.strategy != 'random'])} non-random configurations", "", *measured, "",
              "## Wall time", "",
-             f"The pilot's {len(inv)} ended sweep invocation(s) took {wall:.2f} h of wall time (pauses excluded) for an estimated "
-             f"{est:.2f} compute hours of its complete seeds ({ratio:.2f} wall hours per compute hour on this machine; work of an "
-             f"unfinished seed in an ended invocation counts in the wall time only, so the ratio errs high). The full paper grid (5 strategies × 3 ResNets × 4 training "
-             f"methods, 12 𝓜̄ evaluations per pool, the future models on the top pools) costs {per_seed:.2f} wall hours per seed at "
-             f"that ratio: {fits} seed(s) fit in {a.wall_hours:g} h; the planner's N would take {grid_n}."]
-    (out/f'pilot-{a.dataset}.md').write_text('\n'.join(lines) + '\n')
+             f"The pilot's {len(inv)} ended sweep invocation(s) took {wall:.2f} h of wall time (pauses excluded)"
+             + (f" for an estimated {est:.2f} compute hours of the store's complete seeds ({ratio:.2f} wall hours per compute hour on "
+                f"this machine; work of an unfinished seed in an ended invocation counts in the wall time only, so the ratio errs "
+                f"high). The full grid ({grid_words}, {len(full.eval_models) * len(full.eval_trainings)} 𝓜̄ evaluations per pool, "
+                f"the future models on the top pools) costs {per_seed:.2f} wall hours per seed at that ratio: {fits} seed(s) fit "
+                f"in {a.wall_hours:g} h; the planner's N would take {grid_n}." if done else
+                "; wall hours per compute hour need a seed for which everything in the store is done, and there is none yet.")]
+    (out/f'{name}.md').write_text('\n'.join(lines) + '\n')
     print('\n'.join(lines))
 
 

@@ -11,16 +11,16 @@ ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'PATH': f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
 
 
-def sweep(store, seeds):
+def sweep(store, seeds, *more):
     args = ['bash', str(ROOT/'scripts'/'sweep-logged.sh'), str(store), '--grid', 'smoke', '--dataset', 'digits',
-            '--strategies', 'random,margin,entropy', '--seeds', seeds]
+            '--strategies', 'random,margin,entropy', '--seeds', seeds, *more]
     r = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=ENV, timeout=900)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
 
 
-def pilot(store, out):
+def pilot(store, out, *more):
     return subprocess.run([sys.executable, str(ROOT/'bench'/'pilot.py'), '--store', str(store), '--dataset', 'digits',
-                           '--profile', 'smoke', '--out', str(out)], capture_output=True, text=True, cwd=ROOT, env=ENV, timeout=300)
+                           '--profile', 'smoke', '--out', str(out), *more], capture_output=True, text=True, cwd=ROOT, env=ENV, timeout=300)
 
 
 def anova_reliability(wide):
@@ -54,3 +54,23 @@ def test_pilot_report_from_a_logged_sweep(tmp_path):
         rel, p = anova_reliability(wide)
         assert m.loc[score, 'configs'] == 2 and m.loc[score, 'seeds'] == 2
         assert np.isclose(m.loc[score, 'reliability'], rel) and np.isclose(m.loc[score, 'p'], p), (score, m.loc[score])
+
+    # a labelled extension in the same store: the MLP as a second query model and in 𝓜̄
+    sweep(store, '0,1', '--models', 'resnet6,mlp', '--eval-models', 'resnet6,mlp')
+    r = pilot(store, tmp_path)   # the paper's 𝒜 (ResNets): the MLP's runs and evaluations are left out
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert pd.read_csv(tmp_path/'pilot-digits.csv', index_col='score').equals(m)
+    r = pilot(store, tmp_path, '--archs', 'resnet6,mlp')
+    assert r.returncode == 0, r.stderr[-3000:]
+    report = (tmp_path/'pilot-digits-with-mlp.md').read_text()
+    assert "labelled extension: 𝒜 = the paper's ResNets + mlp" in report and '𝓜̄ = 2 evaluation models (mlp, resnet6 × base)' in report
+    assert '4 architectures (resnet6, resnet10, resnet18, mlp) × 4 training methods, 16 𝓜̄ evaluations per pool' in report
+    ext = pd.read_csv(tmp_path/'pilot-digits-with-mlp.csv', index_col='score')
+    perf = load_perf(store)
+    acc = perf.pivot_table(index=['query_model', 'strategy'], columns='seed', values='accuracy')   # mean over the 2 evaluation models
+    gr = pd.concat([acc.loc[q].drop('random') - acc.loc[q].loc['random'] for q in ('mlp', 'resnet6')]).to_numpy()
+    rel, p = anova_reliability(gr)
+    assert ext.loc['gr', 'configs'] == 4 and np.isclose(ext.loc['gr', 'reliability'], rel) and np.isclose(ext.loc['gr', 'p'], p)
+    r = pilot(store, tmp_path, '--archs', 'resnet6,mlp', '--strategies', 'random,margin')   # an earlier, smaller pilot
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert pd.read_csv(tmp_path/'pilot-digits-margin-with-mlp.csv', index_col='score').loc['gr', 'configs'] == 2

@@ -6,12 +6,16 @@ random,margin,badge --models resnet6,resnet18 --trainings base,semi --future-mod
 each finished invocation adds a complete seed). Measurability (`inference.measurability`) is computed over the non-random
 configurations with every seed present: the ANOVA F of configurations against seed noise, reliability 1 − 1/F, the
 variance of the configurations' true scores (`var_config`) and of a configuration's score from seed to seed
-(`var_noise`), and `seeds_needed`, the seeds at which the mean over seeds reaches `--target` reliability (0.7).
+(`var_noise`), and `seeds_needed`, the seeds at which the mean over seeds reaches `--target` reliability (0.7). Two
+checks beside it: GR's reliability without the configuration farthest from the others (does it rest on one?), and the
+floor the verdicts set: the seeds from which a sign-flip test can pass Holm across the paper's 9 claims. N for the grid
+is the larger of the two.
 
-Wall time is measured from the store's sweep log (`cost.sweep_invocations`) and set against the sweep's own cost estimate
-(`cost.sweep_steps` with the measured step costs) for the seeds whose runs and evaluations are all done: that ratio,
-wall hours per estimated compute hour, turns the estimate of the full paper grid (5 strategies × 3 ResNets × 4 training
-methods, every 𝓜̄ evaluation, the future models on the top pools) at N seeds into wall hours on this machine.
+Wall time is measured from the store's sweep log (`cost.sweep_invocations`) and set against the estimated compute hours
+of everything the store holds (the profile's training steps of each DAL run and of each pool's evaluations, times the
+measured step costs of bench/results/step_cost-cpu.csv): that ratio, wall hours per estimated compute hour, turns the
+estimate of the full paper grid (5 strategies × 3 ResNets × 4 training methods, every 𝓜̄ evaluation, the future models
+on the top pools) at N seeds into wall hours on this machine.
 With one complete seed the report gives the wall time only. Usage: python bench/pilot.py --store results/mnist1d-pilot/store [--dataset mnist1d] [--data-root data] [--target 0.7] [--archs ...]
 Writes bench/results/pilot-<dataset>.md and pilot-<dataset>.csv (one row per score; `--out` for another folder).
 
@@ -27,16 +31,18 @@ import argparse, math
 from dataclasses import replace
 from pathlib import Path
 import pandas as pd
-from genreuse.cost import estimate_hours, step_cost_path, sweep_invocations, sweep_steps
+from genreuse.cost import estimate_hours, step_cost_path, sweep_invocations, sweep_steps, train_steps
 from genreuse.data import load_data
 from genreuse.grid import GRIDS, Grid
-from genreuse.inference import measurability, seed_scores, t_interval
+from genreuse.inference import measurability, seed_scores, seeds_to_reach, t_interval
 from genreuse.loop import DALConfig
 from genreuse.models import EVAL_MODELS
+from genreuse.profiles import get_profile
 from genreuse.reusability import CONFIG
 from genreuse.store import load_perf, load_runs
 
 RESULTS = Path(__file__).parent/'results'
+ALPHA, CLAIMS = 0.05, 9   # the findings' family-wise level and the paper's claims tested under Holm (nbs/34_findings)
 
 
 def complete_seeds(runs, perf, n_configs, n_evals):
@@ -55,15 +61,43 @@ def config_table(scores):
     return rows
 
 
-def store_grid(runs, perf, seeds):
-    "The `Grid` of everything the store holds at `seeds`: architectures evaluated with fewer training methods than the most are other models"
-    pairs = perf.groupby('eval_model')['eval_training'].agg(frozenset)
-    full = max(pairs, key=len)
-    return Grid(strategies=tuple(runs.strategy.unique()), models=tuple(runs.query_model.unique()),
-                trainings=tuple(runs.query_training.unique()), seeds=tuple(seeds),
-                eval_models=tuple(m for m, t in pairs.items() if t == full), eval_trainings=tuple(sorted(full)),
-                other_models=tuple(m for m, t in pairs.items() if t != full),
-                other_trainings=tuple(sorted(frozenset().union(*(t for t in pairs if t != full)))) or ('base',), future_models=())
+def without_farthest(scores, target):
+    "The configuration whose mean GR lies farthest from the others', and GR's measurability without it"
+    s = scores[scores.strategy != 'random']
+    means = s.groupby(list(CONFIG))['gr'].mean()
+    far = (means - means.mean()).abs().idxmax()
+    rest = s[s[list(CONFIG)].apply(tuple, axis=1) != far]
+    return far, means[far], measurability(rest, target=target).loc['gr']
+
+
+def sensitivity(scores, target):
+    "A sentence: whether GR's reliability rests on one configuration"
+    if scores[scores.strategy != 'random'][list(CONFIG)].drop_duplicates().shape[0] < 3:
+        return "Whether that rests on one configuration needs at least 3 configurations."
+    far, mean, g = without_farthest(scores, target)
+    n = f"N = {g.seeds_needed:.0f}" if math.isfinite(g.seeds_needed) else "no N"
+    return (f"Whether that rests on one configuration: without {'/'.join(far)} (mean GR {mean:+.1f}, the farthest from the "
+            f"others), GR's reliability is {g.reliability:.2f} (F = {g.F:.3g}, p = {g.p:.3g}; {n} for {target}).")
+
+
+def done_hours(runs, perf, profile, budget, n_train):
+    "Estimated compute hours of the work the store holds (every DAL run's trainings, each pool's evaluations once, their SimCLR pretrainings), and the (arch, training) pairs without a measured step cost, not counted"
+    init, query, cycles = budget
+    costs = pd.read_csv(step_cost_path('cpu')).query('profile == @profile').set_index(['arch', 'training']).seconds_per_step.to_dict()
+    missing = set()
+    def hours(arch, training, n):
+        if (arch, training) not in costs: missing.add(f"{arch}/{training}")
+        return train_steps(get_profile(profile).for_arch(arch), training, n, n_train) * costs.get((arch, training), 0.) / 3600
+    dal = sum(hours(q, t, init + c * query) for q, t in zip(runs.query_model, runs.query_training) for c in range(cycles + 1))
+    pools = perf.merge(runs[['dataset', 'profile', *CONFIG, 'seed', 'pool_hash']])
+    evals = pools.drop_duplicates(['pool_hash', 'eval_model', 'eval_training'])
+    n = init + cycles * query
+    pre = pd.concat([runs.rename(columns={'query_model': 'arch', 'query_training': 'training'}),
+                     evals.rename(columns={'eval_model': 'arch', 'eval_training': 'training'})])
+    pre = pre[pre.training.isin(['self', '3sl'])].drop_duplicates(['arch', 'seed'])
+    total = (dal + sum(hours(m, t, n) for m, t in zip(evals.eval_model, evals.eval_training))
+             + sum(hours(m, 'simclr', 0) for m in pre.arch))
+    return total, sorted(missing)
 
 
 def estimated_hours(grid, profile, budget, n_train):
@@ -108,10 +142,7 @@ def main():
     inv = sweep_invocations((Path(a.store)/'sweep.log').read_text())
     inv = inv[inv.ended != '']   # ended invocations; one still running is not counted
     wall = inv.wall.sum() / 60
-    every_configs = every_run[list(CONFIG)].drop_duplicates()
-    every_evals = every_perf[['eval_model', 'eval_training']].drop_duplicates()
-    done = complete_seeds(every_run, every_perf, len(every_configs), len(every_evals))
-    est = estimated_hours(store_grid(every_run, every_perf, done), prof, budget, n_train) if done else math.nan
+    est, uncounted = done_hours(every_run, every_perf, prof, budget, n_train)
     ratio = wall / est
     paper = GRIDS['paper']
     full = replace(paper, seeds=(0,), models=paper.models + extra, eval_models=paper.eval_models + extra)
@@ -123,6 +154,7 @@ def main():
     grid_words = f"5 strategies × {len(full.models)} architectures ({', '.join(full.models)}) × 4 training methods"
 
     out = Path(a.out)
+    need_claims = seeds_to_reach(ALPHA / CLAIMS)
     if m is None:
         measured = [f"Measurability needs 2 complete seeds; {len(seeds)} so far. Run the next seed and this script again."]
         grid_n = "— (no N yet)"
@@ -133,13 +165,18 @@ def main():
         fmt = lambda v: f"{v:.3g}" if isinstance(v, float) else str(v)
         table = ['| score | ' + ' | '.join(show.columns) + ' |', '|---' * (len(show.columns) + 1) + '|']
         table += [f"| {i} | " + ' | '.join(fmt(v) for v in r) + ' |' for i, r in show.iterrows()]
-        grid_n = f"{n_gr * per_seed:.1f} h at N = {n_gr:.0f}" if math.isfinite(n_gr) else "—"
+        n_grid = max(n_gr, need_claims)
+        grid_n = f"{n_grid * per_seed:.1f} h at N = {n_grid:.0f}" if math.isfinite(n_grid) else "—"
         measured = [*table, "",
                     f"`var_config`: variance of the configurations' true scores; `var_noise`: a configuration's seed-to-seed variance "
                     f"(points²); `seeds_needed`: seeds at which the mean over seeds reaches reliability {a.target}.", "",
                     (f"**Planner: N = {n_gr:.0f} seeds for GR reliability ≥ {a.target}**" if math.isfinite(n_gr) else
                      f"**Planner: no number of seeds brings GR to reliability {a.target}**: the configurations' GR do not differ "
                      f"beyond seed noise (estimated variance of their true GR: 0)") + f" (QMP: {m.loc['qmp', 'seeds_needed']:.0f} seeds).",
+                    "", sensitivity(scores, a.target), "",
+                    f"The verdicts set a floor of their own: a two-sided sign-flip test over seeds reaches p ≤ {ALPHA} only from "
+                    f"{seeds_to_reach(ALPHA)} seeds, and Holm across the paper's {CLAIMS} claims (p ≤ {ALPHA / CLAIMS:.4f}) only from "
+                    f"{need_claims}; **N for the grid = max(the planner's N, {need_claims})**.",
                     "", f"Each configuration over the {len(seeds)} seeds (Student-t intervals; no test across configurations here):", "",
                     *config_table(scores)]
     lines = [f"# Pilot on {a.dataset}: measurability and the seed planner{label}", "",
@@ -152,12 +189,11 @@ def main():
              f"## Measurability over the {len(configs[configs.strategy != 'random'])} non-random configurations", "", *measured, "",
              "## Wall time", "",
              f"The pilot's {len(inv)} ended sweep invocation(s) took {wall:.2f} h of wall time (pauses excluded)"
-             + (f" for an estimated {est:.2f} compute hours of the store's complete seeds ({ratio:.2f} wall hours per compute hour on "
-                f"this machine; work of an unfinished seed in an ended invocation counts in the wall time only, so the ratio errs "
-                f"high). The full grid ({grid_words}, {len(full.eval_models) * len(full.eval_trainings)} 𝓜̄ evaluations per pool, "
-                f"the future models on the top pools) costs {per_seed:.2f} wall hours per seed at that ratio: {fits} seed(s) fit "
-                f"in {a.wall_hours:g} h; the planner's N would take {grid_n}." if done else
-                "; wall hours per compute hour need a seed for which everything in the store is done, and there is none yet.")]
+             f" for an estimated {est:.2f} compute hours of the work the store holds (every DAL run, each pool's evaluations "
+             f"once, their SimCLR pretrainings{'; not counted, no step cost measured: ' + ', '.join(uncounted) if uncounted else ''}): {ratio:.2f} wall hours per compute hour on this machine (work lost to a stop counts in "
+             f"the wall time only, so the ratio errs high). The full grid ({grid_words}, {len(full.eval_models) * len(full.eval_trainings)} "
+             f"𝓜̄ evaluations per pool, the future models on the top pools) costs {per_seed:.2f} wall hours per seed at that ratio: "
+             f"{fits} seed(s) fit in {a.wall_hours:g} h; N seeds would take {grid_n}."]
     (out/f'{name}.md').write_text('\n'.join(lines) + '\n')
     print('\n'.join(lines))
 

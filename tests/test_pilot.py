@@ -71,6 +71,8 @@ def test_pilot_report_from_a_logged_sweep(tmp_path):
     gr = pd.concat([acc.loc[q].drop('random') - acc.loc[q].loc['random'] for q in ('mlp', 'resnet6')]).to_numpy()
     rel, p = anova_reliability(gr)
     assert ext.loc['gr', 'configs'] == 4 and np.isclose(ext.loc['gr', 'reliability'], rel) and np.isclose(ext.loc['gr', 'p'], p)
+    far = np.abs(gr.mean(1) - gr.mean()).argmax()   # leave the farthest configuration out: 3 remain
+    assert f"GR's reliability is {anova_reliability(np.delete(gr, far, 0))[0]:.2f}" in report
     r = pilot(store, tmp_path, '--archs', 'resnet6,mlp', '--strategies', 'random,margin')   # an earlier, smaller pilot
     assert r.returncode == 0, r.stderr[-3000:]
     assert pd.read_csv(tmp_path/'pilot-digits-margin-with-mlp.csv', index_col='score').loc['gr', 'configs'] == 2

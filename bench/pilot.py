@@ -61,49 +61,36 @@ def config_table(scores):
     return rows
 
 
-def without_farthest(scores, target):
-    "The configuration whose mean GR lies farthest from the others', and GR's measurability without it"
+def sensitivity(scores, target):
+    "A sentence: GR's reliability without the configuration whose mean GR lies farthest from the others' (does it rest on one?)"
     s = scores[scores.strategy != 'random']
     means = s.groupby(list(CONFIG))['gr'].mean()
+    if len(means) < 3: return "Whether that rests on one configuration needs at least 3 configurations."
     far = (means - means.mean()).abs().idxmax()
-    rest = s[s[list(CONFIG)].apply(tuple, axis=1) != far]
-    return far, means[far], measurability(rest, target=target).loc['gr']
-
-
-def sensitivity(scores, target):
-    "A sentence: whether GR's reliability rests on one configuration"
-    if scores[scores.strategy != 'random'][list(CONFIG)].drop_duplicates().shape[0] < 3:
-        return "Whether that rests on one configuration needs at least 3 configurations."
-    far, mean, g = without_farthest(scores, target)
+    g = measurability(s[s[list(CONFIG)].apply(tuple, axis=1) != far], target=target).loc['gr']
     n = f"N = {g.seeds_needed:.0f}" if math.isfinite(g.seeds_needed) else "no N"
-    return (f"Whether that rests on one configuration: without {'/'.join(far)} (mean GR {mean:+.1f}, the farthest from the "
+    return (f"Whether that rests on one configuration: without {'/'.join(far)} (mean GR {means[far]:+.1f}, the farthest from the "
             f"others), GR's reliability is {g.reliability:.2f} (F = {g.F:.3g}, p = {g.p:.3g}; {n} for {target}).")
 
 
-def done_hours(runs, perf, profile, budget, n_train):
+def done_hours(runs, perf, profile, budget, n_train, costs):
     "Estimated compute hours of the work the store holds (every DAL run's trainings, each pool's evaluations once, their SimCLR pretrainings), and the (arch, training) pairs without a measured step cost, not counted"
     init, query, cycles = budget
-    costs = pd.read_csv(step_cost_path('cpu')).query('profile == @profile').set_index(['arch', 'training']).seconds_per_step.to_dict()
-    missing = set()
-    def hours(arch, training, n):
-        if (arch, training) not in costs: missing.add(f"{arch}/{training}")
-        return train_steps(get_profile(profile).for_arch(arch), training, n, n_train) * costs.get((arch, training), 0.) / 3600
-    dal = sum(hours(q, t, init + c * query) for q, t in zip(runs.query_model, runs.query_training) for c in range(cycles + 1))
-    pools = perf.merge(runs[['dataset', 'profile', *CONFIG, 'seed', 'pool_hash']])
-    evals = pools.drop_duplicates(['pool_hash', 'eval_model', 'eval_training'])
-    n = init + cycles * query
+    steps = lambda arch, training, n: train_steps(get_profile(profile).for_arch(arch), training, n, n_train)
+    rows = [(q, t, steps(q, t, init + c * query)) for q, t in zip(runs.query_model, runs.query_training) for c in range(cycles + 1)]
+    evals = perf.merge(runs[['dataset', 'profile', *CONFIG, 'seed', 'pool_hash']]).drop_duplicates(['pool_hash', 'eval_model', 'eval_training'])
+    rows += [(m, t, steps(m, t, init + cycles * query)) for m, t in zip(evals.eval_model, evals.eval_training)]
     pre = pd.concat([runs.rename(columns={'query_model': 'arch', 'query_training': 'training'}),
                      evals.rename(columns={'eval_model': 'arch', 'eval_training': 'training'})])
-    pre = pre[pre.training.isin(['self', '3sl'])].drop_duplicates(['arch', 'seed'])
-    total = (dal + sum(hours(m, t, n) for m, t in zip(evals.eval_model, evals.eval_training))
-             + sum(hours(m, 'simclr', 0) for m in pre.arch))
-    return total, sorted(missing)
+    rows += [(m, 'simclr', steps(m, 'simclr', 0)) for m in pre[pre.training.isin(['self', '3sl'])].drop_duplicates(['arch', 'seed']).arch]
+    done = pd.DataFrame(rows, columns=['arch', 'training', 'steps']).groupby(['arch', 'training'], as_index=False).steps.sum()
+    est = estimate_hours(done, costs, profile)
+    return est.hours.sum(), [f"{r.arch}/{r.training}" for r in est[est.hours.isna()].itertuples()]
 
 
-def estimated_hours(grid, profile, budget, n_train):
+def estimated_hours(grid, profile, budget, n_train, costs):
     "The sweep's own estimate of `grid`'s compute hours (measured step costs of this machine)"
-    steps = sweep_steps(grid, profile, budget, n_train)
-    return estimate_hours(steps, pd.read_csv(step_cost_path('cpu')), profile).hours.sum()
+    return estimate_hours(sweep_steps(grid, profile, budget, n_train), costs, profile).hours.sum()
 
 
 def main():
@@ -142,11 +129,12 @@ def main():
     inv = sweep_invocations((Path(a.store)/'sweep.log').read_text())
     inv = inv[inv.ended != '']   # ended invocations; one still running is not counted
     wall = inv.wall.sum() / 60
-    est, uncounted = done_hours(every_run, every_perf, prof, budget, n_train)
+    costs = pd.read_csv(step_cost_path('cpu'))
+    est, uncounted = done_hours(every_run, every_perf, prof, budget, n_train, costs)
     ratio = wall / est
     paper = GRIDS['paper']
     full = replace(paper, seeds=(0,), models=paper.models + extra, eval_models=paper.eval_models + extra)
-    per_seed = estimated_hours(full, prof, budget, n_train) * ratio
+    per_seed = estimated_hours(full, prof, budget, n_train, costs) * ratio
     fits = math.floor(a.wall_hours / per_seed) if math.isfinite(per_seed) else 0
     chosen = [t for t in a.strategies.split(',') if t != 'random'] if a.strategies else []
     name = f"pilot-{a.dataset}" + ''.join(f"-{t}" for t in chosen) + (f"-with-{'-'.join(extra)}" if extra else '')

@@ -91,8 +91,9 @@ def test_results_dir_read_only_mid_run(tmpfs):
 def test_results_dir_vanished_mid_run(tmp_path):
     out = tmp_path/'runs'
     proc = _start_and_wait(out, 'cycles/001.json', LONG)
-    shutil.rmtree(out)
+    out.rename(tmp_path/'gone')   # one atomic step: rmtree here would race the run's next write into the tree
     _, err = proc.communicate(timeout=240)
+    shutil.rmtree(tmp_path/'gone')
     r = subprocess.CompletedProcess(proc.args, proc.returncode, '', err)
     line = one_line(r, 'out_dir: ')
     assert 'no longer exists' in line

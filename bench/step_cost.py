@@ -5,7 +5,8 @@ Each cost is the slope between two runs of the real training code (`methods.trai
 on the profile's dataset (digits for profiles not named after one; the fastest of two runs each), one at least `--steps` steps and half a second longer than the other, so
 the fixed cost of a training (building the model, moving the data, loading pretrained weights) cancels out; trainings
 run on the profile's final DAL pool (random labels). Self-SL and 3SL fine-tune weights pretrained here with one
-SimCLR epoch. Run with `OMP_NUM_THREADS=1 python bench/step_cost.py` (about 4 minutes on 1 thread); writes
+SimCLR epoch; a frozen-feature model's rows are its head's steps on the cached features of such a backbone (it has no
+SimCLR row: its backbone's pretraining is that architecture's). Run with `OMP_NUM_THREADS=1 python bench/step_cost.py` (about 4 minutes on 1 thread); writes
 bench/results/step_cost-cpu.csv (columns: profile, arch, training, seconds_per_step); with `--archs`/`--profiles`, only the
 rows of the pairs measured are replaced.
 `bench/gpu.py` writes bench/results/step_cost-cuda.csv in the same format.
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np, torch
 from genreuse.data import DEFAULT_ROOT, load_data, profile_dataset
 from genreuse.methods import TRAININGS, train_model
-from genreuse.models import EVAL_MODELS, FUTURE_MODELS
+from genreuse.models import EVAL_MODELS, FROZEN_MODELS, FUTURE_MODELS
 from genreuse.simclr import create_pretrained
 from genreuse.training import Compute
 from genreuse.profiles import get_profile
@@ -63,6 +64,9 @@ def bench(profile, arch, data, steps):
     idx = np.random.default_rng(0).choice(data.n_train, b.init_size + b.cycles * b.query_size, replace=False)
     store = tempfile.mkdtemp()
     try:
+        if arch in FROZEN_MODELS:   # only the head trains; its backbone's pretraining is the backbone's 'simclr' row
+            train_model(arch, data, idx, 'base', p, seed=0, weights_dir=store)   # pretrains the backbone, caches the features
+            return {t: step_cost(data, arch, t, p, idx, store, steps) for t in TRAININGS}
         create_pretrained(data, p, seed=0, weights_dir=store, compute=Compute())   # also the warm-up of this architecture
         return {t: step_cost(data, arch, t, p, idx, store, steps) for t in (*TRAININGS, 'simclr')}
     finally: shutil.rmtree(store)

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Regenerate a testbed's replication — results/<dataset>/, the tidy tables the replication notebooks read — and the
 # notebooks' executed pages: the paper grid (5 strategies x 3 ResNets x 4 training methods) over the testbed's seeds,
-# the reuse evaluation of every final pool by the 12 evaluation models (and, on MNIST-1D, by the other families), the
-# future models on the top configurations, each seed's random-pool learning curve (REU* in label units), the export,
-# and the replication notebooks 30-36 executed on those results.
-#   digits:  the quick default; 3 seeds; its pages are the notebooks in nbs/ themselves (executed in place).
+# the reuse evaluation of every final pool by the 12 evaluation models and by the held-out families, the future models
+# on the top configurations, the frozen SimCLR probe (a linear head on the SimCLR ResNet-18's features) as one more query
+# model with Base, whose pools 𝓜̄ and the held-out families evaluate (reuse across families; no future models), each
+# seed's random-pool learning curve (REU* in label units), the export, and the replication notebooks 30-36 executed on
+# those results.
+#   digits:  the quick default; 3 seeds; held out: the probe; its pages are the notebooks in nbs/ themselves (executed
+#            in place).
 #   mnist1d: the CPU testbed where GR is measurable; SEEDS (default 0,1,2) from the pilot's planner
-#            (bench/results/pilot-mnist1d.md); the other families mlp, gru, transformer and the frozen-feature probe
-#            evaluate every pool; its pages are copies executed into nbs/mnist1d/ (the source stays in nbs/).
+#            (bench/results/pilot-mnist1d.md); held out: mlp, gru, transformer and the probe; its pages are copies
+#            executed into nbs/mnist1d/ (the source stays in nbs/).
 # The store, results/<dataset>/store by default, is committed (its JSON records; not the executed notebooks): a grid
 # takes longer than a working session, and a committed store is what carries it into the next one. The sweep runs
 # through scripts/sweep-logged.sh (resumable; timed in <store>/sweep.log, which nbs/22_cost reads back): run this
@@ -17,14 +20,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dataset=${1:?usage: scripts/replicate.sh DATASET [results store]   (DATASET: digits or mnist1d)}
 store=${2:-results/$dataset/store}
+probe=probe_simclr_resnet18
 case $dataset in
-  digits)  args=(--grid paper --dataset digits --executor local); pages=nbs ;;
+  digits)  args=(--grid paper --dataset digits --executor local --other-models $probe); pages=nbs ;;
   mnist1d) args=(--grid paper --dataset mnist1d --data-root data --seeds "${SEEDS:-0,1,2}" --executor local
-                 --other-models mlp,gru,transformer,probe_simclr_resnet18); pages=nbs/mnist1d ;;
+                 --other-models mlp,gru,transformer,$probe); pages=nbs/mnist1d ;;
   *) echo "replicate.sh: dataset: unknown '$dataset'; allowed: digits, mnist1d" >&2; exit 2 ;;
 esac
 start=$SECONDS
 scripts/sweep-logged.sh "$store" "${args[@]}"
+scripts/sweep-logged.sh "$store" "${args[@]}" --models $probe --trainings base --future-models ''
 python - "$store" "$dataset" <<'EOF'
 import sys
 from genreuse.loop import DALConfig

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np, torch
 from genreuse.data import DEFAULT_ROOT, load_data, profile_dataset
 from genreuse.methods import TRAININGS, train_model
-from genreuse.models import EVAL_MODELS, FROZEN_MODELS, FUTURE_MODELS
+from genreuse.models import EVAL_MODELS, FUTURE_MODELS, build_for
 from genreuse.simclr import create_pretrained
 from genreuse.training import Compute
 from genreuse.profiles import get_profile
@@ -64,11 +64,10 @@ def bench(profile, arch, data, steps):
     idx = np.random.default_rng(0).choice(data.n_train, b.init_size + b.cycles * b.query_size, replace=False)
     store = tempfile.mkdtemp()
     try:
-        if arch in FROZEN_MODELS:   # only the head trains; its backbone's pretraining is the backbone's 'simclr' row
-            train_model(arch, data, idx, 'base', p, seed=0, weights_dir=store)   # pretrains the backbone, caches the features
-            return {t: step_cost(data, arch, t, p, idx, store, steps) for t in TRAININGS}
-        create_pretrained(data, p, seed=0, weights_dir=store, compute=Compute())   # also the warm-up of this architecture
-        return {t: step_cost(data, arch, t, p, idx, store, steps) for t in (*TRAININGS, 'simclr')}
+        frozen = hasattr(build_for(arch, data, p.width), 'fit_head')   # as `methods.train_model` tells a frozen-feature model
+        if frozen: train_model(arch, data, idx, 'base', p, seed=0, weights_dir=store)   # pretrains its backbone, caches the features
+        else: create_pretrained(data, p, seed=0, weights_dir=store, compute=Compute())   # also the warm-up of this architecture
+        return {t: step_cost(data, arch, t, p, idx, store, steps) for t in (*TRAININGS, *(() if frozen else ('simclr',)))}
     finally: shutil.rmtree(store)
 
 

@@ -18,7 +18,8 @@ Each training is one row of bench/results/convergence.csv, written as soon as it
 and a changed budget, width or other profile value that a training reads (learning rate, MixMatch's λu or temperature,
 SimCLR's values, ...; the `values` column hashes them) retrains only the rows it changes. The report bench/results/convergence.md (digits; convergence-<dataset>.md for others) has a row per pair and
 pool size (budget, accuracy, 4×-budget accuracy, gap, seconds per training), the check of issue 13 §2 (future models at
-least as accurate as the query models they succeed, Base on the final pool size) and the parameter counts.
+least as accurate as the query models they succeed and as ResNet-18, Base on the final pool size, paired over seeds) and
+the parameter counts.
 SimCLR pretraining runs first, one task per (architecture, budget, seed), then the trainings, in `--jobs` processes of
 one thread each, on `--device`: the CPU by default, or a GPU (`cuda`), whose rows the table keeps apart from the CPU's
 and reports in convergence-cuda.md. `python bench/convergence.py` (about 1.5 hours on 2 cores); `--archs`/`--trainings` narrow what is
@@ -43,7 +44,7 @@ COLS = ['profile', 'device', 'arch', 'width', 'training', 'labels', 'seed', 'fac
 KEY = ['arch', 'width', 'training', 'labels', 'factor', 'budget', 'rampup', 'values']   # with the seed: which training a row is
 ADDED = {'values': '', 'device': 'cpu'}   # columns a table may predate, and what its rows had
 UNUSED = {'base': ('mixmatch', 'simclr'), 'semi': ('simclr',), 'self': ('mixmatch',), '3sl': ()}   # groups a training ignores
-SUCCESSORS = {'wrn28_10': 'resnet18', 'wrn28_2': 'resnet10'}   # §2: future model -> query model it must match
+FUTURE_PAIRS = (('wrn28_2', 'resnet10'), ('wrn28_10', 'resnet18'), ('wrn28_2', 'resnet18'))   # §2: (future model, query model it must match): the paper's successors, and ResNet-18 for both (issue 34)
 PAPER_PARAMS = {'resnet6': None, 'resnet10': 4.9e6, 'resnet18': 11.2e6, 'wrn28_2': 1.5e6, 'wrn28_10': 36.5e6}
 
 
@@ -249,18 +250,29 @@ def report(profile, archs, trainings, sizes, grid_sizes, min_seeds, factor, tol,
     lines += ["", f"At the grid's smallest and largest pool ({' and '.join(map(str, grid_sizes))} labels): {count(t[req])}."
               + (f" Of these, the future models' ({', '.join(fut)}): {count(t[req & t.arch.isin(fut)])}." if fut else '')
               + (f" At the other pool sizes measured ({', '.join(map(str, other))} labels): {count(t[~req])}." if other else '')]
-    lines += future_check(t, sizes, archs), *[params(profile, archs)]
+    lines += future_check(paired, sizes, level, tol), *[params(profile, archs)]
     return '\n'.join(lines) + '\n'
 
 
-def future_check(t, sizes, archs):
-    "§2: a future model, Base on random pools of the final size, at least as accurate as the model it succeeds"
-    last = t[(t.training == 'base') & (t.labels == max(sizes))].set_index('arch').acc
-    out = ["", f"## Future models vs the query models (Base, {max(sizes)} random labels, validation accuracy)", "",
-           "| future model | accuracy | query model | accuracy | at least as accurate |", "|---|---|---|---|---|"]
-    for fut, old in SUCCESSORS.items():
-        if fut in last and old in last and not pd.isna(last[fut]) and not pd.isna(last[old]):
-            out.append(f"| {fut} | {last[fut]:.1f} | {old} | {last[old]:.1f} | {'yes' if last[fut] >= last[old] else 'NO'} |")
+def future_check(paired, sizes, level, tol):
+    "§2: each future model against the query models it must match, Base on random pools of the final size, paired over seeds (same seed, same pool)"
+    n = max(sizes)
+    base = paired[1].xs(('base', n), level=('training', 'labels')).unstack('arch') if 'base' in paired.index.unique('training') else pd.DataFrame()
+    out = ["", f"## Future models vs the query models (Base, {n} random labels, validation accuracy)", "",
+           f"Each future model against the query model it succeeds in the paper and against ResNet-18: the mean of the seeds' "
+           f"paired differences (same seed, same pool) with its two-sided {level * 100:g} % t-interval. At least as accurate: "
+           f"**yes** when the interval's lower end lies above −{tol:g} points (non-inferiority at α = {(1 - level) / 2:g}), "
+           f"**NO** when its upper end lies below 0 (shown less accurate), else **not shown**.", "",
+           "| future model | accuracy | query model | accuracy | difference [t-interval] | seeds | at least as accurate |",
+           "|---|---|---|---|---|---|---|"]
+    for fut, old in FUTURE_PAIRS:
+        if fut not in base or old not in base: continue
+        pair = base[[fut, old]].dropna()
+        if pair.empty: continue
+        gap, lo, hi = gap_interval(pair[fut] - pair[old], level)
+        word = 'not shown' if pd.isna(lo) else 'yes' if lo >= -tol else 'NO' if hi < 0 else 'not shown'
+        interval = '—' if pd.isna(lo) else f"[{lo:+.1f}, {hi:+.1f}]"
+        out.append(f"| {fut} | {pair[fut].mean():.1f} | {old} | {pair[old].mean():.1f} | {gap:+.1f} {interval} | {len(pair)} | {word} |")
     return '\n'.join(out)
 
 

@@ -201,3 +201,20 @@ def test_convergence_report_judges_hand_made_rows_two_sided(tmp_path):
             "1 not converged, 0 not shown. At the other pool sizes measured (12 labels): **0 of 1** (pair, pool size) rows "
             "shown converged, 0 not converged, 1 not shown.") in md
     assert '90 % t-interval' in md and 'TOST' in md and 'about 4 of the 250 validation rows' in md
+
+
+def test_future_models_are_compared_with_resnet18_paired_over_seeds():
+    conv = load_script()
+    seeds = range(5)
+    r18 = np.array([86.0, 82.0, 87.0, 88.0, 87.0])
+    acc = {'resnet18': r18, 'wrn28_2': r18 + [1.0, 2.0, 1.0, 2.0, 1.0],   # ahead on every pool: non-inferior
+           'wrn28_10': r18 - [3.0, 4.0, 3.0, 4.0, 3.0]}                  # behind on every pool: shown less accurate
+    idx = pd.MultiIndex.from_tuples([(a, 'base', 150, s) for a in acc for s in seeds], names=['arch', 'training', 'labels', 'seed'])
+    paired = pd.DataFrame({1: np.concatenate(list(acc.values())), 4: np.nan}, index=idx)
+    md = conv.future_check(paired, [50, 150], 0.9, 1.5)
+    rows = {tuple(l.split(' | ')[0:3:2]): l for l in md.splitlines() if l.startswith('| wrn')}
+    assert set(rows) == {('| wrn28_2', 'resnet18'), ('| wrn28_10', 'resnet18')}   # no ResNet-10 rows: the pair is skipped
+    for fut, word in (('wrn28_2', 'yes'), ('wrn28_10', 'NO')):
+        d = acc[fut] - r18
+        lo, hi = t_interval(d)
+        assert f"| {d.mean():+.1f} [{lo:+.1f}, {hi:+.1f}] | 5 | {word} |" in rows[(f'| {fut}', 'resnet18')]

@@ -4,8 +4,8 @@
 # the reuse evaluation of every final pool by the 12 evaluation models and by the held-out families, the future models
 # on the top configurations, the frozen SimCLR probe (a linear head on the SimCLR ResNet-18's features) as one more query
 # model with Base, whose pools 𝓜̄ and the held-out families evaluate (reuse across families; no future models), each
-# seed's random-pool learning curve (REU* in label units), the export, and the replication notebooks 30-36 executed on
-# those results.
+# seed's random-pool learning curve (REU* in label units), the export, the replication notebooks 30-36 executed on
+# those results, and 37_testbeds (every testbed side by side) executed again.
 #   digits:  the quick default; 3 seeds; held out: the probe; its pages are the notebooks in nbs/ themselves (executed
 #            in place).
 #   mnist1d: the CPU testbed where GR is measurable; SEEDS (default 0,1,2) from the pilot's planner
@@ -49,5 +49,6 @@ for nb in 23_sweep 30_learning_curves 31_penalty_matrices 32_paper_tables 33_two
     papermill "nbs/$nb.ipynb" "$pages/$nb.ipynb" --cwd "$pages" -p results "../../results/$dataset"
   fi
 done
+(cd nbs && jupyter nbconvert --to notebook --execute --inplace 37_testbeds.ipynb)   # both testbeds side by side
 nbdev-clean
 echo "done: $(( (SECONDS - start) / 60 )) min wall time in this invocation"

@@ -21,6 +21,7 @@ DOCS_LIMIT = int(os.environ.get('GENREUSE_DOCS_TIMEOUT', 180))    # nbdev-docs t
 README_LIMIT = int(os.environ.get('GENREUSE_README_TIMEOUT', 120))  # nbdev-readme takes 2-5 s here
 BROWSERS = ('chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable')
 REPLICATION = sorted(NBS.glob('3[0-4]_*.ipynb'))   # learning curves, penalty matrices, tables, two moons, findings
+TESTBED_PAGES = sorted(NBS.glob('*/3[0-6]_*.ipynb'))   # a testbed's executed copies of the replication notebooks (scripts/replicate.sh)
 SHOT_PAGES = {'index.html': 'index', 'reusability.html': 'library-reusability',
               'penalty_matrices.html': 'replication-penalty_matrices'}
 API = {'strategies.html': 'margin_sampling', 'reusability.html': 'general_reusability', 'penalty.html': 'penalty_matrix'}
@@ -52,9 +53,11 @@ def summary_lines():
 
 
 def expected_pages():
-    "{html page: notebook} for every notebook nbdev renders (it skips names starting with `_`)"
+    "{html page, relative to the site: notebook} for every notebook nbdev renders, in subfolders too (a testbed's pages); it skips names starting with `_` or `.`"
     from nbdev.config import nbpath2html
-    return {nbpath2html(p).name: p for p in sorted(NBS.glob('*.ipynb')) if not p.name.startswith(('_', '.'))}
+    rel = lambda p: p.relative_to(NBS)
+    return {nbpath2html(rel(p)).as_posix(): p for p in sorted(NBS.rglob('*.ipynb'))
+            if not any(part.startswith(('_', '.')) for part in rel(p).parts)}
 
 
 @pytest.fixture(scope='module')
@@ -314,8 +317,8 @@ def test_replication_figures_are_visible(crawl):
     from nbdev.config import nbpath2html
     assert len(REPLICATION) == 5
     total = 0
-    for nb in REPLICATION:
-        name = nbpath2html(nb).name
+    for nb in REPLICATION + TESTBED_PAGES:
+        name = nbpath2html(nb.relative_to(NBS)).as_posix()
         figs = [i for i in crawl[name]['images'] if i['output']]
         assert len(figs) == _n_figures(nb), f'{name}: {len(figs)} figures shown, the notebook has {_n_figures(nb)}'
         for i in figs:

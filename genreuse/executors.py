@@ -68,7 +68,7 @@ def loop_notebook_path(kind, **params):
     return notebook_path(kind, **params)
 
 def loop_status(kind, **params):
-    "'done', 'partial' or 'missing': `genreuse.loop.dal_status` or `eval_status`"
+    "'done', 'partial', 'missing' or 'stale': `genreuse.loop.dal_status` or `eval_status`"
     return (dal_status if kind == 'dal' else eval_status)(**params)
 
 # %% ../nbs/21_executors.ipynb #fd23fcbf

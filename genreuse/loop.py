@@ -259,16 +259,22 @@ def run_eval(cfg:DALConfig, # the finished DAL run whose final pool is evaluated
 
 # %% ../nbs/13_loop.ipynb #7b018e56
 def _combine(states):
+    if 'stale' in states: return 'stale'
     return 'done' if all(s == 'done' for s in states) else 'missing' if all(s == 'missing' for s in states) else 'partial'
 
+def _run_state(c:DALConfig)->str:
+    "The state of DAL run `c`, compared with the profile it would use now"
+    return store.run_state(c.out_dir, c, c.resolve_profile(c.model).record())
+
 def dal_status(**params)->str:
-    "'done', 'partial' or 'missing' for the DAL run(s) of `run_dal.ipynb` parameters"
-    return _combine([store.run_state(c.out_dir, c) for c in dal_configs(**params)])
+    "'done', 'partial', 'missing' or 'stale' (stored with another profile) for the DAL run(s) of `run_dal.ipynb` parameters"
+    return _combine([_run_state(c) for c in dal_configs(**params)])
 
 def eval_status(eval_models=EVAL_MODELS, eval_trainings=TRAININGS, **params)->str:
-    "'done', 'partial' or 'missing' for the evaluations of `run_eval.ipynb` parameters"
-    return _combine([store.eval_state(c.out_dir, c, eval_models, eval_trainings,
-                                      {m: c.resolve_profile(m).record() for m in eval_models}) for c in dal_configs(**params)])
+    "'done', 'partial', 'missing' or 'stale' (its run or an evaluation stored with another profile) for the evaluations of `run_eval.ipynb` parameters"
+    return _combine(['stale' if _run_state(c) == 'stale' else
+                     store.eval_state(c.out_dir, c, eval_models, eval_trainings, {m: c.resolve_profile(m).record() for m in eval_models})
+                     for c in dal_configs(**params)])
 
 def notebook_path(kind:str, # 'dal' or 'eval'
                   eval_models=EVAL_MODELS, # (eval) evaluation architectures

@@ -167,10 +167,14 @@ def cycle_table(rdir, # a DAL run directory
     return pd.DataFrame(rows, columns=['cycle', 'n_labeled', 'accuracy', 'n_queried', 'train_seconds', 'query_seconds'])
 
 # %% ../nbs/06_store.ipynb #b1ee90ae
-def run_state(out_dir, cfg)->str:
-    "'done', 'partial' or 'missing' for the DAL run `cfg`"
+def run_state(out_dir, cfg,
+              profile:dict=None, # the profile record (`Profile.record`) the run would use now; None: not compared
+             )->str:
+    "'done', 'partial' or 'missing' for the DAL run `cfg`; 'stale' if it was stored with another `profile`"
     d = run_dir(out_dir, cfg)
-    return 'done' if (d/'done.json').exists() else 'partial' if (d/'config.json').exists() else 'missing'
+    f = d/'config.json'
+    if profile is not None and f.exists() and profile_diff(read_json(f), profile): return 'stale'
+    return 'done' if (d/'done.json').exists() else 'partial' if f.exists() else 'missing'
 
 def final_pool(out_dir, cfg,
                fingerprint:dict=None, # fingerprint of the dataset at hand: a pool made for another is refused; None: unchecked
@@ -192,13 +196,13 @@ def profile_diff(stored:dict, # a stored record that may hold a `profile`
 def eval_state(out_dir, cfg, eval_models, eval_trainings,
                profiles:dict=None, # {eval model: its profile record}; a record trained with another one is not done
               )->str:
-    "'done', 'partial' or 'missing' for the evaluations of `cfg`'s final pool by `eval_models` x `eval_trainings`"
+    "'done', 'partial' or 'missing' for the evaluations of `cfg`'s final pool by `eval_models` x `eval_trainings`; 'stale' if one was trained with another profile"
     if run_state(out_dir, cfg) != 'done': return 'missing'
     phash, profiles = final_pool(out_dir, cfg)['pool_hash'], profiles or {}
     files = [(m, eval_file(out_dir, cfg, phash, m, t)) for m in eval_models for t in eval_trainings]
     have = [f for _, f in files if f.exists()]
     stale = [f for m, f in files if f in have and m in profiles and profile_diff(read_json(f), profiles[m])]
-    return 'done' if len(have) == len(files) and not stale else 'partial' if have else 'missing'
+    return 'stale' if stale else 'done' if len(have) == len(files) else 'partial' if have else 'missing'
 
 # %% ../nbs/06_store.ipynb #9f9e7d31
 KEYS = ['dataset', 'profile', 'strategy', 'query_model', 'query_training', 'seed']

@@ -131,7 +131,7 @@ def sweep(grid:str='paper', # grid name in `GRIDS` ('paper', 'smoke') or a `Grid
           run_params:dict=None, # more `DALConfig` fields for every run, e.g. {'weights_dir': 'w', 'cycles': 2}
           dry_run:bool=False, # only print the tasks, their status and the sweep's cost; run nothing
           notebooks:dict=None, # notebook per task kind; None: `run_notebooks()`
-          status_fn=None, # `status_fn(kind, **params)` -> 'done'/'partial'/'missing'; None: `loop_status`
+          status_fn=None, # `status_fn(kind, **params)` -> 'done'/'partial'/'missing'/'stale'; None: `loop_status`
           path_fn=None, # `path_fn(kind, **params)` -> executed notebook path; None: `loop_notebook_path`
           progress:bool=True # show progress lines and the summary
          )->pd.DataFrame:

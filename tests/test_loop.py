@@ -178,7 +178,7 @@ def test_eval_trained_with_a_changed_profile_is_redone_never_mixed(finished, tmp
     f, = out.glob('digits-smoke/eval/*/resnet6-base-seed0.json')
     r = json.loads(f.read_text())
     f.write_text(json.dumps({**r, 'profile': {**r['profile'], 'epochs': r['profile']['epochs'] + 10}}))
-    assert eval_status(**params) == 'partial'
+    assert eval_status(**params) == 'stale'
     before = snapshot(out)
     r2 = cli('genreuse-eval', '--out-dir', out, *ev, *SMOKE)
     assert r2.returncode != 0

@@ -104,6 +104,10 @@ class Profile:
 # %% ../nbs/07_profiles.ipynb #4751c29c
 _GROUPS = {'mixmatch': MixMatchParams, 'simclr': SimCLRParams, 'budget': DALBudget}
 
+def _as_old(old, v):
+    "`v`, a float where the value it replaces is one (an override of 100 for 100.0 is the same value, and records it alike)"
+    return float(v) if isinstance(old, float) and isinstance(v, int) and not isinstance(v, bool) else v
+
 def _apply(p:Profile, overrides:dict) -> Profile:
     "`p` with `overrides`; a dict for a group (`mixmatch`, `simclr`, `budget`) replaces only the fields it names"
     check_keys(overrides, [f.name for f in fields(Profile)], 'Profile field')
@@ -111,8 +115,9 @@ def _apply(p:Profile, overrides:dict) -> Profile:
     for k, v in overrides.items():
         if k in _GROUPS and isinstance(v, dict):
             check_keys(v, [f.name for f in fields(_GROUPS[k])], f'{k} field')
-            v = replace(getattr(p, k), **v)
-        kw[k] = v
+            g = getattr(p, k)
+            v = replace(g, **{f: _as_old(getattr(g, f), x) for f, x in v.items()})
+        kw[k] = _as_old(getattr(p, k), v)
     return replace(p, **kw)
 
 # %% ../nbs/07_profiles.ipynb #efd0457c
@@ -139,7 +144,7 @@ PROFILES = Registry('profile', {
                       simclr=SimCLRParams(epochs=240, lr=0.1), budget=DALBudget(20, 20, 4)),
     'mnist1d': Profile('mnist1d', epochs=1200, lr=0.1, weight_decay=5e-4, width=0.25, min_steps=2400, arch_overrides=_MNIST1D_ARCH,
                        mixmatch=MixMatchParams(epochs=400, iters=10, rampup_epochs=100., lambda_u=10., unlabeled_bs=32),
-                       simclr=SimCLRParams(epochs=10, lr=0.1), budget=DALBudget(50, 50, 2)),
+                       simclr=SimCLRParams(epochs=40, lr=0.1), budget=DALBudget(50, 50, 2)),
     'two_moons': Profile('two_moons', epochs=40, lr=0.1, weight_decay=5e-4, width=1.0,
                          mixmatch=MixMatchParams(epochs=10, iters=10, rampup_epochs=2.5),
                          simclr=SimCLRParams(epochs=20, lr=0.1), budget=DALBudget(4, 1, 4)),

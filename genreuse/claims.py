@@ -162,7 +162,7 @@ def paper_claims(rules:ClaimRules=None, # the tests' settings; None: the default
     return claims
 
 # %% ../nbs/25_claims.ipynb #980d5afa
-def claim_verdicts(runs:pd.DataFrame, # one row per DAL run, one dataset and profile
+def claim_verdicts(runs:pd.DataFrame, # one row per DAL run of the query models analysed (𝒜), one dataset and profile
                    perf:pd.DataFrame, # one row per evaluation of a final pool, the random strategy's included
                    rules:ClaimRules=None, # the tests' settings; None: the defaults
                    gr_models=None, # the architectures averaged in GR (𝓜̄); None: those of `models.EVAL_MODELS` in `perf`

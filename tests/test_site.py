@@ -52,12 +52,16 @@ def summary_lines():
     return [l[1:].strip() for l in src(nb_cells(NBS/'index.ipynb')[0]).splitlines() if l.startswith('>')]
 
 
-def expected_pages():
-    "{html page, relative to the site: notebook} for every notebook nbdev renders, in subfolders too (a testbed's pages); it skips names starting with `_` or `.`"
+def page_name(nb):
+    "The html page of notebook `nb`, relative to the site (a testbed's pages keep their subfolder)"
     from nbdev.config import nbpath2html
-    rel = lambda p: p.relative_to(NBS)
-    return {nbpath2html(rel(p)).as_posix(): p for p in sorted(NBS.rglob('*.ipynb'))
-            if not any(part.startswith(('_', '.')) for part in rel(p).parts)}
+    return nbpath2html(nb.relative_to(NBS)).as_posix()
+
+
+def expected_pages():
+    "{html page: notebook} for every notebook nbdev renders, in subfolders too; it skips names starting with `_` or `.`"
+    return {page_name(p): p for p in sorted(NBS.rglob('*.ipynb'))
+            if not any(part.startswith(('_', '.')) for part in p.relative_to(NBS).parts)}
 
 
 @pytest.fixture(scope='module')
@@ -314,11 +318,10 @@ def _n_figures(nb):
 
 
 def test_replication_figures_are_visible(crawl):
-    from nbdev.config import nbpath2html
     assert len(REPLICATION) == 5
     total = 0
     for nb in REPLICATION + TESTBED_PAGES:
-        name = nbpath2html(nb.relative_to(NBS)).as_posix()
+        name = page_name(nb)
         figs = [i for i in crawl[name]['images'] if i['output']]
         assert len(figs) == _n_figures(nb), f'{name}: {len(figs)} figures shown, the notebook has {_n_figures(nb)}'
         for i in figs:

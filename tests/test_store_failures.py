@@ -125,3 +125,14 @@ def test_run_notebook_parameters_are_the_run_fields():
     assert list(pm.inspect_notebook(str(ROOT/'nbs'/'run_dal.ipynb'))) == list(RUN_PARAMS)
     assert sorted(pm.inspect_notebook(str(ROOT/'nbs'/'run_eval.ipynb'))) == sorted(
         [*RUN_PARAMS, 'eval_models', 'eval_trainings', 'pool', 'pool_name', 'per_cycle'])
+
+
+def test_every_notebook_parameter_is_listed_by_papermill():
+    "`papermill --help-notebook` shows each assignment of a parameters cell (a tuple target or an `=` in a comment hides it)"
+    import ast, json
+    import papermill as pm
+    for nb in sorted((ROOT/'nbs').glob('*.ipynb')):
+        cells = [c for c in json.loads(nb.read_text())['cells'] if 'parameters' in c['metadata'].get('tags', [])]
+        if not cells: continue
+        assigned = [t.id for s in ast.parse(''.join(cells[0]['source'])).body for t in s.targets]
+        assert sorted(pm.inspect_notebook(str(nb))) == sorted(assigned), nb.name

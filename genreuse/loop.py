@@ -24,7 +24,7 @@ from .models import MODELS, EVAL_MODELS, check_inputs
 from .training import Compute, test_accuracy
 from .profiles import PROFILES, Profile, get_profile
 from .strategies import STRATEGIES, query
-from .methods import METHODS, TRAININGS, train_model
+from .methods import METHODS, TRAININGS, train_model, unread_fields
 from .simclr import PRETRAIN
 from . import store
 
@@ -159,7 +159,8 @@ def run_dal(cfg:DALConfig, # the run
     check_budget(cfg, data.n_train)
     profile, compute = cfg.resolve_profile(cfg.model), cfg.compute(device)
     compute.apply()
-    store.claim_dir(rdir, {'config': cfg.record(compute), 'profile': profile.record()}, __version__, root=root)
+    store.claim_dir(rdir, {'config': cfg.record(compute), 'profile': profile.record()}, __version__, root=root,
+                    ignore={'profile': unread_fields(cfg.model, cfg.training)})
     fingerprint = data.fingerprint()
     if (rdir/'done.json').exists():
         store.final_pool(root, cfg, fingerprint)  # the same validating reader as `load_runs`: a corrupt record is refused here too
@@ -218,7 +219,7 @@ def _eval_one(s:EvalSetup, phash, m, t, labeled)->dict:
     if r.get('compute', rec) != rec:
         raise ValueError(f"config: {f} was trained with device settings {r['compute']}, this run uses {rec}; "
                          "use another out_dir or the same device and settings")
-    if diff := store.profile_diff(r, prec):
+    if diff := store.profile_diff(r, prec, unread_fields(m, t)):
         raise ValueError(f"config: {f} was trained with another {profile.name!r} profile (differs in {', '.join(diff)}) "
                          f"than this run's; use another out_dir or move {f.parent} away to evaluate the pool again")
     return {k: v for k, v in r.items() if k != 'profile'}  # in tables, `profile` is the profile's name
@@ -263,8 +264,8 @@ def _combine(states):
     return 'done' if all(s == 'done' for s in states) else 'missing' if all(s == 'missing' for s in states) else 'partial'
 
 def _run_state(c:DALConfig)->str:
-    "The state of DAL run `c`, compared with the profile it would use now"
-    return store.run_state(c.out_dir, c, c.resolve_profile(c.model).record())
+    "The state of DAL run `c`, compared with the profile it would use now in the fields its training reads"
+    return store.run_state(c.out_dir, c, c.resolve_profile(c.model).record(), unread_fields(c.model, c.training))
 
 def dal_status(**params)->str:
     "'done', 'partial', 'missing' or 'stale' (stored with another profile) for the DAL run(s) of `run_dal.ipynb` parameters"
@@ -273,7 +274,8 @@ def dal_status(**params)->str:
 def eval_status(eval_models=EVAL_MODELS, eval_trainings=TRAININGS, **params)->str:
     "'done', 'partial', 'missing' or 'stale' (its run or an evaluation stored with another profile) for the evaluations of `run_eval.ipynb` parameters"
     return _combine(['stale' if _run_state(c) == 'stale' else
-                     store.eval_state(c.out_dir, c, eval_models, eval_trainings, {m: c.resolve_profile(m).record() for m in eval_models})
+                     store.eval_state(c.out_dir, c, eval_models, eval_trainings, {m: c.resolve_profile(m).record() for m in eval_models},
+                                      {(m, t): unread_fields(m, t) for m in eval_models for t in eval_trainings})
                      for c in dal_configs(**params)])
 
 def notebook_path(kind:str, # 'dal' or 'eval'

@@ -131,20 +131,23 @@ def check_fingerprint(record, # a pool record or pool file's content; a dict may
                          f"this dataset is {json.dumps(fingerprint)}")
 
 # %% ../nbs/06_store.ipynb #ce3adc69
-def differing_keys(a:dict, b:dict)->list:
-    "The keys, sorted, whose values differ between `a` and `b` (a key missing from one differs)"
-    return [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+def differing_keys(a:dict, b:dict,
+                   ignore=(), # keys not compared
+                  )->list:
+    "The keys, sorted, whose values differ between `a` and `b` (a key missing from one differs), but those in `ignore`"
+    return [k for k in sorted(set(a) | set(b)) if k not in ignore and a.get(k) != b.get(k)]
 
 def claim_dir(rdir, # a run directory
               record:dict, # {'config': ..., 'profile': ...}: what the run is
               version:str, # genreuse version, stored with a new record
               root=None, # the store's root
+              ignore:dict=None, # part -> its keys not compared (fields the run never reads); None: all compared
              ):
     "Write `record` to `rdir/config.json`, or check that it matches the stored one"
     f = Path(rdir)/'config.json'
     if not f.exists(): return write_json(f, {**record, 'version': version}, root=root)
     stored = read_json(f, required=list(record))
-    diff = [f'{part}.{k}' for part in record for k in differing_keys(stored[part], record[part])]
+    diff = [f'{part}.{k}' for part in record for k in differing_keys(stored[part], record[part], (ignore or {}).get(part, ()))]
     if diff:
         raise ValueError(f"config: {rdir} holds a run with a different configuration (differs in {', '.join(diff)}); "
                          "use another out_dir or move that directory away")
@@ -169,11 +172,12 @@ def cycle_table(rdir, # a DAL run directory
 # %% ../nbs/06_store.ipynb #b1ee90ae
 def run_state(out_dir, cfg,
               profile:dict=None, # the profile record (`Profile.record`) the run would use now; None: not compared
+              ignore=(), # profile fields not compared: those the run never reads (`methods.unread_fields`)
              )->str:
     "'done', 'partial' or 'missing' for the DAL run `cfg`; 'stale' if it was stored with another `profile`"
     d = run_dir(out_dir, cfg)
     f = d/'config.json'
-    if profile is not None and f.exists() and profile_diff(read_json(f), profile): return 'stale'
+    if profile is not None and f.exists() and profile_diff(read_json(f), profile, ignore): return 'stale'
     return 'done' if (d/'done.json').exists() else 'partial' if f.exists() else 'missing'
 
 def final_pool(out_dir, cfg,
@@ -189,19 +193,21 @@ def final_pool(out_dir, cfg,
 
 def profile_diff(stored:dict, # a stored record that may hold a `profile`
                  profile:dict, # the profile record (`Profile.record`) it should have been trained with
+                 ignore=(), # fields not compared: those its training never read
                 )->list:
     "The profile fields in which `stored` differs from `profile`; a record without a profile differs in none"
-    return differing_keys(stored.get('profile', profile), profile)
+    return differing_keys(stored.get('profile', profile), profile, ignore)
 
 def eval_state(out_dir, cfg, eval_models, eval_trainings,
                profiles:dict=None, # {eval model: its profile record}; a record trained with another one is not done
+               ignore:dict=None, # {(eval model, eval training): profile fields it never reads}; None: all compared
               )->str:
     "'done', 'partial' or 'missing' for the evaluations of `cfg`'s final pool by `eval_models` x `eval_trainings`; 'stale' if one was trained with another profile"
     if run_state(out_dir, cfg) != 'done': return 'missing'
-    phash, profiles = final_pool(out_dir, cfg)['pool_hash'], profiles or {}
-    files = [(m, eval_file(out_dir, cfg, phash, m, t)) for m in eval_models for t in eval_trainings]
-    have = [f for _, f in files if f.exists()]
-    stale = [f for m, f in files if f in have and m in profiles and profile_diff(read_json(f), profiles[m])]
+    phash, profiles, ignore = final_pool(out_dir, cfg)['pool_hash'], profiles or {}, ignore or {}
+    files = [(m, t, eval_file(out_dir, cfg, phash, m, t)) for m in eval_models for t in eval_trainings]
+    have = [f for *_, f in files if f.exists()]
+    stale = [f for m, t, f in files if f in have and m in profiles and profile_diff(read_json(f), profiles[m], ignore.get((m, t), ()))]
     return 'stale' if stale else 'done' if len(have) == len(files) else 'partial' if have else 'missing'
 
 # %% ../nbs/06_store.ipynb #9f9e7d31

@@ -141,8 +141,7 @@ def lacking(runs:pd.DataFrame, # one row per DAL run
         cols = (cols,) if isinstance(cols, str) else cols
         t = perf if cols[0].startswith('eval_') else runs
         have = set(zip(*(t[c] for c in cols)))
-        miss = [n if isinstance(n, tuple) else (n,) for n in names]
-        miss = [n for n in miss if n not in have]
+        miss = [n for n in (m if isinstance(m, tuple) else (m,) for m in names) if n not in have]
         what = '/'.join(cols)
         if miss: out.append(f"{what} {', '.join('/'.join(map(str, n)) for n in miss)}")
         elif len(have) < k: out.append(f"{k} instances of {what} (has {len(have)})")

@@ -200,7 +200,6 @@ def claim_verdicts(runs:pd.DataFrame, # one row per DAL run of the query models 
     n = runs['seed'].nunique()
     ru, sc = reu_star(perf[perf['eval_model'].isin(gr_models)], r.random_strategy), seed_scores(runs, perf, r.random_strategy, gr_models)
     ms = measurability(sc, random_strategy=r.random_strategy, target=r.min_reliability) if n >= 2 else None
-    rows = {}
     rows, lacks = {}, {}
     for c, (what, rests_on, instances, test) in paper_claims(r, bool(future)).items():
         lacks[c] = lacking(runs, perf, instances)

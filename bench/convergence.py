@@ -175,7 +175,8 @@ def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path
     seen = {key(r) for r in have.to_dict('records')}
     todo = [(profile, a, t, n, s, f, weights, device) for a in archs for t in trainings for n in pool_sizes(a, sizes) for s in seeds
             for f in (1, factor) if key(dict(arch=a, training=t, labels=n, seed=s, factor=f, **setting(profile, a, t, n, f))) not in seen]
-    pre = sorted({(profile, a, f, s, weights, device) for _, a, t, _, s, f, *_ in todo if t in ('self', '3sl')})
+    pre = sorted({(profile, a, f, s, weights, device) for _, a, t, _, s, f, *_ in todo if t in ('self', '3sl')},
+                 key=lambda x: (-x[2], x[1], x[3]))   # the longer budget first: less idle tail
     todo.sort(key=lambda x: -x[5] * (3 if x[1].startswith('wrn') else 1))   # long ones first: less idle tail
     print(f"{len(todo)} trainings to run ({len(seen)} already measured), {len(pre)} SimCLR pretrainings", flush=True)
     new = not path.exists()

@@ -144,7 +144,7 @@ PROFILES = Registry('profile', {
                       simclr=SimCLRParams(epochs=240, lr=0.1), budget=DALBudget(20, 20, 4)),
     'mnist1d': Profile('mnist1d', epochs=1200, lr=0.1, weight_decay=5e-4, width=0.25, min_steps=2400, arch_overrides=_MNIST1D_ARCH,
                        mixmatch=MixMatchParams(epochs=400, iters=10, rampup_epochs=100., lambda_u=10., unlabeled_bs=32),
-                       simclr=SimCLRParams(epochs=40, lr=0.1), budget=DALBudget(50, 50, 2)),
+                       simclr=SimCLRParams(epochs=160, lr=0.1, temperature=0.2), budget=DALBudget(50, 50, 2)),
     'two_moons': Profile('two_moons', epochs=40, lr=0.1, weight_decay=5e-4, width=1.0,
                          mixmatch=MixMatchParams(epochs=10, iters=10, rampup_epochs=2.5),
                          simclr=SimCLRParams(epochs=20, lr=0.1), budget=DALBudget(4, 1, 4)),

@@ -12,12 +12,13 @@ floor the verdicts set: the seeds from which a sign-flip test can pass Holm acro
 is the larger of the two.
 
 Wall time is measured from the store's sweep log (`cost.sweep_invocations`) and set against the estimated compute hours
-of everything the store holds (the profile's training steps of each DAL run and of each pool's evaluations, times the
-measured step costs of bench/results/step_cost-cpu.csv): that ratio, wall hours per estimated compute hour, turns the
+of everything the store holds (the training steps of each DAL cycle and of each pool's evaluations under the profile
+each record was trained with, times the measured step costs of bench/results/step_cost-cpu.csv): that ratio, wall hours per estimated compute hour, turns the
 estimate of the full paper grid (5 strategies × 3 ResNets × 4 training methods, every 𝓜̄ evaluation, the future models
 on the top pools) at N seeds into wall hours on this machine.
 With one complete seed the report gives the wall time only. Usage: python bench/pilot.py --store results/mnist1d-pilot/store [--dataset mnist1d] [--data-root data] [--target 0.7] [--archs ...]
-Writes bench/results/pilot-<dataset>.md and pilot-<dataset>.csv (one row per score; `--out` for another folder).
+Writes bench/results/pilot-<dataset>.md and pilot-<dataset>.csv (one row per score, and `grid_seeds`, N for the grid,
+which scripts/replicate.sh reads; `--out` for another folder).
 
 𝒜 (`--archs`, default the paper's ResNets) is the set of architectures analysed: configurations whose query model is in
 𝒜, and 𝓜̄ = 𝒜 × every training method the store evaluated with. Runs and evaluations of other models in the same store
@@ -37,9 +38,9 @@ from genreuse.grid import GRIDS, Grid
 from genreuse.inference import measurability, seed_scores, seeds_to_reach, t_interval
 from genreuse.loop import DALConfig
 from genreuse.models import EVAL_MODELS
-from genreuse.profiles import get_profile
+from genreuse.profiles import LATER_FIELDS, get_profile
 from genreuse.reusability import CONFIG
-from genreuse.store import load_perf, load_runs
+from genreuse.store import load_perf, load_runs, read_cycles, read_json
 
 RESULTS = Path(__file__).parent/'results'
 ALPHA, CLAIMS = 0.05, 9   # the findings' family-wise level and the paper's claims tested under Holm (nbs/34_findings)
@@ -73,16 +74,31 @@ def sensitivity(scores, target):
             f"others), GR's reliability is {g.reliability:.2f} (F = {g.F:.3g}, p = {g.p:.3g}; {n} for {target}).")
 
 
-def done_hours(runs, perf, profile, budget, n_train, costs):
-    "Estimated compute hours of the work the store holds (every DAL run's trainings, each pool's evaluations once, their SimCLR pretrainings), and the (arch, training) pairs without a measured step cost, not counted"
-    init, query, cycles = budget
-    steps = lambda arch, training, n: train_steps(get_profile(profile).for_arch(arch), training, n, n_train)
-    rows = [(q, t, steps(q, t, init + c * query)) for q, t in zip(runs.query_model, runs.query_training) for c in range(cycles + 1)]
-    evals = perf.merge(runs[['dataset', 'profile', *CONFIG, 'seed', 'pool_hash']]).drop_duplicates(['pool_hash', 'eval_model', 'eval_training'])
-    rows += [(m, t, steps(m, t, init + cycles * query)) for m, t in zip(evals.eval_model, evals.eval_training)]
-    pre = pd.concat([runs.rename(columns={'query_model': 'arch', 'query_training': 'training'}),
-                     evals.rename(columns={'eval_model': 'arch', 'eval_training': 'training'})])
-    rows += [(m, 'simclr', steps(m, 'simclr', 0)) for m in pre[pre.training.isin(['self', '3sl'])].drop_duplicates(['arch', 'seed']).arch]
+def stored_profile(record:dict):
+    "The resolved `Profile` a store record was trained with: its `profile` field, with fields it lacks at their old behaviour"
+    p = record['profile']
+    return get_profile(p['name'], **{**LATER_FIELDS, **{k: v for k, v in p.items() if k != 'name'}})
+
+
+def done_hours(store, dataset, n_train, costs, profile):
+    """Estimated compute hours of the work the store holds (every DAL cycle's training, each pool's evaluations once, their
+    SimCLR pretrainings), each training priced with the profile its record was trained with, and the (arch, training)
+    pairs without a measured step cost, not counted"""
+    rows, pretrainings, groups = [], {}, set()
+    for f in sorted(Path(store).glob('*/dal/*/*/seed*/config.json')):
+        rec = read_json(f)
+        c, prof = rec['config'], stored_profile(rec)
+        if c['dataset'] != dataset: continue
+        groups.add(f.parents[4])
+        rows += [(c['model'], c['training'], train_steps(prof, c['training'], r['n_labeled'], n_train)) for r in read_cycles(f.parent)]
+        if c['training'] in ('self', '3sl'): pretrainings[(c['model'], c['seed'], str(prof.simclr))] = prof
+    for g in groups:
+        for f in sorted(g.glob('eval/*/*-seed*.json')):
+            e = read_json(f)
+            prof = stored_profile(e)
+            rows.append((e['eval_model'], e['eval_training'], train_steps(prof, e['eval_training'], e['n_labeled'], n_train)))
+            if e['eval_training'] in ('self', '3sl'): pretrainings[(e['eval_model'], e['seed'], str(prof.simclr))] = prof
+    rows += [(arch, 'simclr', train_steps(prof, 'simclr', 0, n_train)) for (arch, _, _), prof in pretrainings.items()]
     done = pd.DataFrame(rows, columns=['arch', 'training', 'steps']).groupby(['arch', 'training'], as_index=False).steps.sum()
     est = estimate_hours(done, costs, profile)
     return est.hours.sum(), [f"{r.arch}/{r.training}" for r in est[est.hours.isna()].itertuples()]
@@ -130,7 +146,7 @@ def main():
     inv = inv[inv.ended != '']   # ended invocations; one still running is not counted
     wall = inv.wall.sum() / 60
     costs = pd.read_csv(step_cost_path('cpu'))
-    est, uncounted = done_hours(every_run, every_perf, prof, budget, n_train, costs)
+    est, uncounted = done_hours(a.store, a.dataset, n_train, costs, prof)
     ratio = wall / est
     paper = GRIDS['paper']
     full = replace(paper, seeds=(0,), models=paper.models + extra, eval_models=paper.eval_models + extra)
@@ -147,13 +163,13 @@ def main():
         measured = [f"Measurability needs 2 complete seeds; {len(seeds)} so far. Run the next seed and this script again."]
         grid_n = "— (no N yet)"
     else:
-        m.to_csv(out/f'{name}.csv')
         n_gr = m.loc['gr', 'seeds_needed']
+        n_grid = max(n_gr, need_claims)
+        m.assign(grid_seeds=n_grid).to_csv(out/f'{name}.csv')
         show = m[['configs', 'seeds', 'F', 'p', 'reliability', 'var_config', 'var_noise', 'seed_rho', 'seeds_needed']]
         fmt = lambda v: f"{v:.3g}" if isinstance(v, float) else str(v)
         table = ['| score | ' + ' | '.join(show.columns) + ' |', '|---' * (len(show.columns) + 1) + '|']
         table += [f"| {i} | " + ' | '.join(fmt(v) for v in r) + ' |' for i, r in show.iterrows()]
-        n_grid = max(n_gr, need_claims)
         grid_n = f"{n_grid * per_seed:.1f} h at N = {n_grid:.0f}" if math.isfinite(n_grid) else "—"
         measured = [*table, "",
                     f"`var_config`: variance of the configurations' true scores; `var_noise`: a configuration's seed-to-seed variance "
@@ -178,8 +194,8 @@ def main():
              "## Wall time", "",
              f"The pilot's {len(inv)} ended sweep invocation(s) took {wall:.2f} h of wall time (pauses excluded)"
              f" for an estimated {est:.2f} compute hours of the work the store holds (every DAL run, each pool's evaluations "
-             f"once, their SimCLR pretrainings{'; not counted, no step cost measured: ' + ', '.join(uncounted) if uncounted else ''}): {ratio:.2f} wall hours per compute hour on this machine (work lost to a stop counts in "
-             f"the wall time only, so the ratio errs high). The full grid ({grid_words}, {len(full.eval_models) * len(full.eval_trainings)} "
+             f"once, their SimCLR pretrainings, each at the budget of its record{'; not counted, no step cost measured: ' + ', '.join(uncounted) if uncounted else ''}): {ratio:.2f} wall hours per compute hour on this machine (work lost to a stop counts in "
+             f"the wall time only, so the ratio errs high). The full grid at the profile's present budgets ({grid_words}, {len(full.eval_models) * len(full.eval_trainings)} "
              f"𝓜̄ evaluations per pool, the future models on the top pools) costs {per_seed:.2f} wall hours per seed at that ratio: "
              f"{fits} seed(s) fit in {a.wall_hours:g} h; N seeds would take {grid_n}."]
     (out/f'{name}.md').write_text('\n'.join(lines) + '\n')

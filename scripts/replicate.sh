@@ -8,14 +8,15 @@
 # those results, and 37_testbeds (every testbed side by side) executed again.
 #   digits:  the quick default; 3 seeds; held out: the probe; its pages are the notebooks in nbs/ themselves (executed
 #            in place).
-#   mnist1d: the CPU testbed where GR is measurable; SEEDS (default 0,1,2) from the pilot's planner
-#            (bench/results/pilot-mnist1d.md); held out: mlp, gru, transformer and the probe; its pages are copies
-#            executed into nbs/mnist1d/ (the source stays in nbs/).
+#   mnist1d: the CPU testbed where GR is measurable; SEEDS (default 0, ..., N - 1 with N the pilot's seeds for the grid,
+#            `grid_seeds` in bench/results/pilot-mnist1d.csv); held out: mlp, gru, transformer and the probe; its pages
+#            are copies executed into nbs/mnist1d/ (the source stays in nbs/).
 # The store, results/<dataset>/store by default, is committed (its JSON records; not the executed notebooks): a grid
 # takes longer than a working session, and a committed store is what carries it into the next one. The sweep runs
 # through scripts/sweep-logged.sh (resumable; timed in <store>/sweep.log, which nbs/22_cost reads back): run this
 # script again with the same arguments to resume.
-# Usage: scripts/replicate.sh DATASET [results store]   (with the project's venv on PATH; SEEDS=0,1,2,3 for mnist1d)
+# Usage: scripts/replicate.sh DATASET [results store]   (with the project's venv on PATH; SEEDS=0,1,2 for mnist1d runs
+#        those seeds only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dataset=${1:?usage: scripts/replicate.sh DATASET [results store]   (DATASET: digits or mnist1d)}
@@ -23,7 +24,8 @@ store=${2:-results/$dataset/store}
 probe=probe_simclr_resnet18
 case $dataset in
   digits)  args=(--grid paper --dataset digits --executor local --other-models $probe); pages=nbs ;;
-  mnist1d) args=(--grid paper --dataset mnist1d --data-root data --seeds "${SEEDS:-0,1,2}" --executor local
+  mnist1d) n=$(python -c "import pandas as pd; print(int(pd.read_csv('bench/results/pilot-mnist1d.csv').grid_seeds.max()))")
+           args=(--grid paper --dataset mnist1d --data-root data --seeds "${SEEDS:-$(seq -s, 0 $((n - 1)))}" --executor local
                  --other-models mlp,gru,transformer,$probe); pages=nbs/mnist1d ;;
   *) echo "replicate.sh: dataset: unknown '$dataset'; allowed: digits, mnist1d" >&2; exit 2 ;;
 esac

@@ -345,6 +345,7 @@ def read_results(results='results', # exported results or a results store (`read
                  dataset:str=None, # the dataset analysed; None: the first run's
                  profile:str=None, # its profile; None: the first of its runs'
                  query_models=None, # the query architectures kept (𝒜, a list); None: every one
+                 min_seeds:int=0, # fewer seeds among the kept runs is an error (an analysis over seeds needs 2)
                 )->tuple:
     "(dataset, profile, tables): `read_tables`' tables of one dataset and profile, runs of `query_models` only"
     tabs = read_tables(results)
@@ -356,7 +357,12 @@ def read_results(results='results', # exported results or a results store (`read
     def keep(t):
         rows = (t['dataset'] == dataset) & (t['profile'] == profile)
         return t[rows & t['query_model'].isin(query_models)] if query_models is not None and 'query_model' in t else t[rows]
-    return dataset, profile, {n: keep(t) for n, t in tabs.items()}
+    kept = {n: keep(t) for n, t in tabs.items()}
+    seeds = sorted(kept['runs']['seed'].unique())
+    if len(seeds) < min_seeds:
+        raise ValueError(f"results: {results} holds {len(seeds)} seed(s) of {dataset} ({profile}){' (' + ', '.join(map(str, seeds)) + ')' if seeds else ''}; "
+                         f"this analysis needs at least {min_seeds}: its intervals and tests are over seeds, run more")
+    return dataset, profile, kept
 
 # %% ../nbs/06_store.ipynb #d2e3f4a5
 def training_seconds(out_dir='runs', # root of the results store

@@ -1,10 +1,15 @@
 "The pilot report `bench/pilot.py` end to end: a logged smoke sweep of two seeds, its measurability checked by hand."
-import os, subprocess, sys
+import importlib.util, os, subprocess, sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np, pandas as pd
 from scipy import stats
 
+from genreuse.cost import step_cost_path
+from genreuse.data import load_data
+from genreuse.inference import seeds_to_reach
+from genreuse.profiles import PROFILES
 from genreuse.store import load_perf, load_runs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +36,7 @@ def anova_reliability(wide):
     return 1 - 1 / f, stats.f.sf(f, k - 1, (k - 1) * (n - 1))
 
 
-def test_pilot_report_from_a_logged_sweep(tmp_path):
+def test_pilot_report_from_a_logged_sweep(tmp_path, monkeypatch):
     store = tmp_path/'store'
     sweep(store, '0')
     r = pilot(store, tmp_path)
@@ -45,6 +50,19 @@ def test_pilot_report_from_a_logged_sweep(tmp_path):
     report = (tmp_path/'pilot-digits.md').read_text()
     assert 'complete seeds: 0, 1' in report and "The pilot's 2 ended sweep invocation(s)" in report
     m = pd.read_csv(tmp_path/'pilot-digits.csv', index_col='score')
+    assert (m['grid_seeds'] == max(m.loc['gr', 'seeds_needed'], seeds_to_reach(0.05 / 9))).all()   # N for the grid
+
+    # the stored work is priced at the profile each record was trained with, whatever the profile's present values
+    spec = importlib.util.spec_from_file_location('pilot', ROOT/'bench'/'pilot.py')
+    bench_pilot = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_pilot)
+    priced = lambda: bench_pilot.done_hours(store, 'digits', load_data('digits').n_train, pd.read_csv(step_cost_path('cpu')), 'smoke')
+    stored, uncounted = priced()
+    assert stored > 0 and uncounted == []
+    smoke = PROFILES['smoke']
+    monkeypatch.setitem(PROFILES.entries, 'smoke', replace(smoke, epochs=3 * smoke.epochs, min_steps=3 * smoke.min_steps))
+    assert priced() == (stored, [])
+    monkeypatch.setitem(PROFILES.entries, 'smoke', smoke)
 
     runs, perf = load_runs(store), load_perf(store)
     qmp = runs[runs.strategy != 'random'].pivot_table(index='strategy', columns='seed', values='accuracy').to_numpy()

@@ -17,8 +17,8 @@ each record was trained with, times the measured step costs of bench/results/ste
 estimate of the full paper grid (5 strategies × 3 ResNets × 4 training methods, every 𝓜̄ evaluation, the future models
 on the top pools) at N seeds into wall hours on this machine.
 With one complete seed the report gives the wall time only. Usage: python bench/pilot.py --store results/mnist1d-pilot/store [--dataset mnist1d] [--data-root data] [--target 0.7] [--archs ...]
-Writes bench/results/pilot-<dataset>.md and pilot-<dataset>.csv (one row per score, and `grid_seeds`, N for the grid,
-which scripts/replicate.sh reads; `--out` for another folder).
+Writes bench/results/pilot-<dataset>.md and pilot-<dataset>.csv (one row per score, with `grid_seeds`, N for the grid,
+which scripts/replicate.sh reads, and `grid_wall_hours_per_seed`, which the README shows; `--out` for another folder).
 
 𝒜 (`--archs`, default the paper's ResNets) is the set of architectures analysed: configurations whose query model is in
 𝒜, and 𝓜̄ = 𝒜 × every training method the store evaluated with. Runs and evaluations of other models in the same store
@@ -165,7 +165,7 @@ def main():
     else:
         n_gr = m.loc['gr', 'seeds_needed']
         n_grid = max(n_gr, need_claims)
-        m.assign(grid_seeds=n_grid).to_csv(out/f'{name}.csv')
+        m.assign(grid_seeds=n_grid, grid_wall_hours_per_seed=round(per_seed, 2)).to_csv(out/f'{name}.csv')
         show = m[['configs', 'seeds', 'F', 'p', 'reliability', 'var_config', 'var_noise', 'seed_rho', 'seeds_needed']]
         fmt = lambda v: f"{v:.3g}" if isinstance(v, float) else str(v)
         table = ['| score | ' + ' | '.join(show.columns) + ' |', '|---' * (len(show.columns) + 1) + '|']

@@ -51,6 +51,7 @@ def test_pilot_report_from_a_logged_sweep(tmp_path, monkeypatch):
     assert 'complete seeds: 0, 1' in report and "The pilot's 2 ended sweep invocation(s)" in report
     m = pd.read_csv(tmp_path/'pilot-digits.csv', index_col='score')
     assert (m['grid_seeds'] == max(m.loc['gr', 'seeds_needed'], seeds_to_reach(0.05 / 9))).all()   # N for the grid
+    assert f"costs {m['grid_wall_hours_per_seed'].iloc[0]:.2f} wall hours per seed" in report
 
     # the stored work is priced at the profile each record was trained with, whatever the profile's present values
     spec = importlib.util.spec_from_file_location('pilot', ROOT/'bench'/'pilot.py')

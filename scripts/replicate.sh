@@ -13,34 +13,51 @@
 #            are copies executed into nbs/mnist1d/ (the source stays in nbs/).
 # The store, results/<dataset>/store by default, is committed (its JSON records; not the executed notebooks): a grid
 # takes longer than a working session, and a committed store is what carries it into the next one. The sweep runs
-# through scripts/sweep-logged.sh (resumable; timed in <store>/sweep.log, which nbs/22_cost reads back): run this
-# script again with the same arguments to resume.
-# Usage: scripts/replicate.sh DATASET [results store]   (with the project's venv on PATH; SEEDS=0,1,2 for mnist1d runs
-#        those seeds only)
+# through scripts/sweep-logged.sh (resumable; timed in <store>/sweep.log, which nbs/22_cost reads back), one seed per
+# invocation, so that a grid stopped part-way leaves whole seeds; run this script again with the same arguments to resume.
+# TRAININGS runs a first stage of the grid: query models and 𝓜̄ with those training methods only, e.g. TRAININGS=base,semi
+# while SimCLR's budget is still being checked; the pages show what the stage lacks. A store compares only the fields a
+# training reads, so the stage's records stay valid, and the run without TRAININGS adds the rest (the other trainings on
+# every pool, the future models, which evaluate the top pools by GR over the whole 𝓜̄). The probe (its backbone is
+# SimCLR's) joins the stages whose trainings pretrain (self, 3sl).
+# Usage: scripts/replicate.sh DATASET [results store]   (with the project's venv on PATH; SEEDS=0,1,2 runs those seeds
+#        only, TRAININGS=base,semi those training methods only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dataset=${1:?usage: scripts/replicate.sh DATASET [results store]   (DATASET: digits or mnist1d)}
 store=${2:-results/$dataset/store}
 probe=probe_simclr_resnet18
+trainings=${TRAININGS:-base,semi,self,3sl}
+whole=no; [ "$(tr , '\n' <<< "$trainings" | sort | paste -sd, -)" = 3sl,base,self,semi ] && whole=yes
+probes=; case ,$trainings, in *,self,*|*,3sl,*) probes=$probe ;; esac
 case $dataset in
-  digits)  args=(--grid paper --dataset digits --executor local --other-models $probe); pages=nbs ;;
+  digits)  seeds=${SEEDS:-$(python -c "from genreuse.grid import GRIDS; print(','.join(map(str, GRIDS['paper'].seeds)))")}
+           args=(--grid paper --dataset digits --executor local); others=$probes; pages=nbs ;;
   mnist1d) n=$(python -c "import pandas as pd; print(int(pd.read_csv('bench/results/pilot-mnist1d.csv').grid_seeds.max()))")
-           args=(--grid paper --dataset mnist1d --data-root data --seeds "${SEEDS:-$(seq -s, 0 $((n - 1)))}" --executor local
-                 --other-models mlp,gru,transformer,$probe); pages=nbs/mnist1d ;;
+           seeds=${SEEDS:-$(seq -s, 0 $((n - 1)))}
+           args=(--grid paper --dataset mnist1d --data-root data --executor local); others=mlp,gru,transformer${probes:+,$probes}
+           pages=nbs/mnist1d ;;
   *) echo "replicate.sh: dataset: unknown '$dataset'; allowed: digits, mnist1d" >&2; exit 2 ;;
 esac
+[ -n "$others" ] && args+=(--other-models "$others")
 start=$SECONDS
-scripts/sweep-logged.sh "$store" "${args[@]}"
-scripts/sweep-logged.sh "$store" "${args[@]}" --models $probe --trainings base --future-models ''
-python - "$store" "$dataset" <<'EOF'
+for seed in ${seeds//,/ }; do
+  scripts/sweep-logged.sh "$store" "${args[@]}" --seeds "$seed" --trainings "$trainings" --eval-trainings "$trainings" --future-models ''
+done
+if [ $whole = yes ]; then scripts/sweep-logged.sh "$store" "${args[@]}" --seeds "$seeds"; fi   # the future models
+if [ -n "$probes" ]; then
+  scripts/sweep-logged.sh "$store" "${args[@]}" --seeds "$seeds" --models $probe --trainings base --eval-trainings "$trainings" --future-models ''
+fi
+python - "$store" "$dataset" "$trainings" <<'EOF'
 import sys
 from genreuse.loop import DALConfig
 from genreuse.pools import random_curve
 from genreuse.store import load_runs
-store, dataset = sys.argv[1:]
+store, dataset, trainings = sys.argv[1:]
 root = 'data' if dataset == 'mnist1d' else None
 for seed in sorted(load_runs(store).query('dataset == @dataset').seed.unique()):
-    random_curve(DALConfig(dataset=dataset, seed=int(seed), out_dir=store, data_root=root), progress=True)
+    random_curve(DALConfig(dataset=dataset, seed=int(seed), out_dir=store, data_root=root), eval_trainings=trainings.split(','),
+                 progress=True)
 EOF
 python -c "from genreuse.store import export_tables; print(export_tables('$store', 'results/$dataset'))"
 mkdir -p "$pages"

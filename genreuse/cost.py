@@ -116,4 +116,5 @@ def sweep_invocations(log:str # the text of a sweep log (`<store>/sweep.log` of 
                 b = pd.Timestamp(m[5] if 'T' in m[5] else f"{m[4][:10]}T{m[5]}")
                 r['paused'] += (b - a).total_seconds() / 60
     df = pd.DataFrame(rows, columns=['start', 'end', 'ended', 'paused'])
+    df[['start', 'end']] = df[['start', 'end']].apply(pd.to_datetime, utc=True)   # UTC even where no invocation has ended
     return df.assign(wall=(df['end'] - df['start']).dt.total_seconds() / 60 - df['paused'])

@@ -52,7 +52,7 @@ def _eval_perf(perf, eval_model, eval_training, keys):
 def top_configurations(runs:pd.DataFrame, # one row per DAL run; see `qmp`
                        perf:pd.DataFrame, # one row per (DAL run, eval model, eval training, seed); see `reu_star`
                        n:int=5, # configurations per ranking
-                       eval_model:str="resnet18", # architecture whose PERF is reported (paper: ResNet-18)
+                       eval_model:str="resnet18", # architecture whose PERF is reported (paper: ResNet-18); None: no PERF (empty columns)
                        eval_training:str="3sl", # its training method (paper: 3SL)
                        random_strategy:str="random", # name of the random baseline strategy
                        include_random:bool=False, # also rank the random strategy's configurations
@@ -65,7 +65,8 @@ def top_configurations(runs:pd.DataFrame, # one row per DAL run; see `qmp`
     _one_context(runs, 'runs'); _one_context(perf, 'perf')
     scores = configuration_scores(runs, perf, random_strategy, gr_models, curves)
     keys = [*context_columns(scores, perf), *CONFIG]
-    scores = scores.merge(_eval_perf(perf, eval_model, eval_training, keys), on=keys, how='left')
+    scores = (scores.merge(_eval_perf(perf, eval_model, eval_training, keys), on=keys, how='left') if eval_model is not None
+              else scores.assign(perf=float('nan'), perf_std=float('nan')))
     if not include_random: scores = scores[scores['strategy'] != random_strategy]
     tops = []
     for by in ('gr', 'qmp'):

@@ -27,6 +27,7 @@ trained and `--sizes` the pool sizes, while the report keeps the grid's smallest
 training and pool size already measured, so checking a subset never drops rows from it.
 """
 import argparse, csv, hashlib, json, os, time
+from contextlib import nullcontext
 from multiprocessing import get_context
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -179,14 +180,18 @@ def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path
                  key=lambda x: (-x[2], x[1], x[3]))   # the longer budget first: less idle tail
     todo.sort(key=lambda x: -x[5] * (3 if x[1].startswith('wrn') else 1))   # long ones first: less idle tail
     print(f"{len(todo)} trainings to run ({len(seen)} already measured), {len(pre)} SimCLR pretrainings", flush=True)
+    if not todo and not pre: return
     new = not path.exists()
-    with get_context('spawn').Pool(jobs, initializer=_init_worker, initargs=(OVERRIDES, DATA)) as ex, open(path, 'a', newline='') as f:
+    pool = nullcontext() if jobs == 1 else get_context('spawn').Pool(jobs, initializer=_init_worker, initargs=(OVERRIDES, DATA))
+    with pool as ex, open(path, 'a', newline='') as f:
+        if ex is None: _init_worker(OVERRIDES, DATA)   # one job: the trainings run in this process, on one thread
+        run = map if ex is None else ex.imap_unordered
         w = csv.DictWriter(f, COLS, lineterminator='\n')
         if new: w.writeheader()
-        for i, (task, secs) in enumerate(ex.imap_unordered(_pretrain, pre)):
+        for i, (task, secs) in enumerate(run(_pretrain, pre)):
             print(f"pretrained {i + 1}/{len(pre)} {task[1]} x{task[2]} seed {task[3]}: "
                   f"{'in the weights store' if secs is None else f'{secs:.0f} s'}", flush=True)
-        for i, row in enumerate(ex.imap_unordered(_train, todo)):
+        for i, row in enumerate(run(_train, todo)):
             w.writerow({**row, 'profile': profile}); f.flush()
             print(f"{i + 1}/{len(todo)} {row['arch']} {row['training']} {row['labels']} labels seed {row['seed']} "
                   f"x{row['factor']}: {row['val_accuracy']} % in {row['seconds']} s", flush=True)
@@ -308,7 +313,7 @@ def main():
     ap.add_argument('--factor', type=int, default=4)
     ap.add_argument('--tol', type=float, default=1.5, help='the margin: converged when the interval of the gap lies within ± it (points)')
     ap.add_argument('--level', type=float, default=0.9, help="the t-interval's level (0.9: a TOST at α = 0.05)")
-    ap.add_argument('--jobs', type=int, default=min(2, os.cpu_count()), help='trainings at once, one process (and CPU thread) each')
+    ap.add_argument('--jobs', type=int, default=min(2, os.cpu_count()), help='trainings at once, one process (and CPU thread) each; 1: in this process')
     ap.add_argument('--device', default='cpu', help="where the trainings run: cpu, cuda or cuda:N (the rows of each device are apart)")
     ap.add_argument('--weights-dir', default='bench/convergence-weights')
     ap.add_argument('--out-dir', default=str(RESULTS), help='where convergence.csv and convergence.md are written')

@@ -158,6 +158,7 @@ def main():
     grid_words = f"5 strategies × {len(full.models)} architectures ({', '.join(full.models)}) × 4 training methods"
 
     out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
     need_claims = seeds_to_reach(ALPHA / CLAIMS)
     if m is None:
         measured = [f"Measurability needs 2 complete seeds; {len(seeds)} so far. Run the next seed and this script again."]

@@ -122,18 +122,24 @@ def _label_keys(tables, factor, blocks)->pd.DataFrame:
     for t in tables: check_columns(t, [*blocks, factor], 'table')
     return pd.concat([t[[*blocks, factor]] for t in tables]).drop_duplicates().sort_values([*blocks, factor], ignore_index=True)
 
+def _relabeller(tables, factor, blocks):
+    "A function of an rng that permutes `factor`'s labels within `blocks` alike in every table of `tables`; the keys and each row's key are found once"
+    keys = _label_keys(tables, factor, blocks)
+    block = keys.groupby(blocks, sort=False, dropna=False).ngroup().to_numpy()   # nondecreasing: `keys` is sorted by `blocks`
+    labels, cols = keys[factor].to_numpy(), [*blocks, factor]
+    row_key = [t[cols].merge(keys[cols].assign(_key=np.arange(len(keys))), on=cols, how='left')['_key'].to_numpy() for t in tables]
+    def relabel(rng):
+        new = labels[np.lexsort((rng.random(len(keys)), block))]   # each block's labels in the order of their random draws
+        return [t.assign(**{factor: new[k]}) for t, k in zip(tables, row_key)]
+    return relabel
+
 def relabel_within(table, # a results table, or a tuple of tables relabelled alike
                    factor:str, # column whose labels are shuffled, e.g. 'query_training'
                    blocks:list, # columns within whose combinations the labels are shuffled, e.g. ['strategy', 'query_model', 'seed']
                    rng:np.random.Generator, # the shuffler
                   ):
     "`table` with `factor`'s labels permuted at random within each block, the same permutation in every table"
-    tables = _tables(table)
-    keys = _label_keys(tables, factor, blocks)
-    shuffled = keys.assign(_r=rng.random(len(keys))).sort_values([*blocks, '_r'], ignore_index=True)[factor]
-    new = dict(zip(map(tuple, keys.to_numpy()), shuffled.to_numpy()))
-    cols = [*blocks, factor]
-    return _shaped(table, [t.assign(**{factor: [new[k] for k in map(tuple, t[cols].to_numpy())]}) for t in tables])
+    return _shaped(table, _relabeller(_tables(table), factor, blocks)(rng))
 
 def stratified_permutation_test(table, # a results table, or a tuple of tables relabelled alike
                                 statistic, # function of `table` -> a number
@@ -147,7 +153,8 @@ def stratified_permutation_test(table, # a results table, or a tuple of tables r
     check_choice('alternative', alternative, ALTERNATIVES)
     check_int('n_perm', n_perm, 1)
     t0, rng = float(statistic(table)), np.random.default_rng(seed)
-    t = np.array([float(statistic(relabel_within(table, factor, blocks, rng))) for _ in range(n_perm)])
+    relabel = _relabeller(_tables(table), factor, blocks)
+    t = np.array([float(statistic(_shaped(table, relabel(rng)))) for _ in range(n_perm)])
     tol = 1e-9 * max(1., abs(t0))
     up, down = ((t >= t0 - tol).sum() + 1) / (n_perm + 1), ((t <= t0 + tol).sum() + 1) / (n_perm + 1)
     p = {'greater': up, 'less': down, 'two-sided': min(1., 2 * min(up, down))}[alternative]

@@ -1,10 +1,21 @@
-"Shared fixtures: a real one-node Slurm cluster for the tests marked `slurm` (scripts/slurm-up.sh / slurm-down.sh)."
-import os, shutil, subprocess
+"""Shared fixtures: a real one-node Slurm cluster for the tests marked `slurm` (scripts/slurm-up.sh / slurm-down.sh);
+and the order of the test files: slowest first, so that pytest-xdist's two workers end together."""
+import csv, os, shutil, subprocess
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+DURATIONS = ROOT/'bench'/'results'/'test_durations.csv'   # seconds per test file, written by bench/test_durations.py
+
+
+def pytest_collection_modifyitems(items):
+    """Run the test files from the slowest to the fastest measured (files not measured yet first), each file's tests in
+    their own order: with `--dist loadfile --no-loadscope-reorder` (scripts/test.sh) each xdist worker takes the next file
+    when it is free, so a slow file left to the end would keep one worker busy while the other idles."""
+    seconds = {r['file']: float(r['seconds']) for r in csv.DictReader(DURATIONS.open())} if DURATIONS.exists() else {}
+    rel = lambda item: Path(str(item.path)).relative_to(ROOT).as_posix()
+    items.sort(key=lambda item: -seconds.get(rel(item), float('inf')))
 
 
 def _slurm_up_now():

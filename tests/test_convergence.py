@@ -1,5 +1,5 @@
 "The convergence check `bench/convergence.py` end to end on a tiny profile: rows per training, resume, the report."
-import importlib.util, os, subprocess, sys
+import importlib.util, os, shutil, subprocess, sys
 from pathlib import Path
 
 import numpy as np, pandas as pd, pytest, torch
@@ -32,6 +32,22 @@ def check(tmp_path, *extra):
     r = run_check(tmp_path, *extra)
     assert r.returncode == 0, r.stderr[-3000:]
     return r.stdout
+
+
+BASE_SEED0 = ('--trainings', 'base', '--seeds', '0', '--min-seeds', '1')   # ResNet-6 with Base, seed 0: 2 sizes x 2 budgets
+
+
+@pytest.fixture(scope='module')
+def base_seed0_rows(tmp_path_factory):
+    "The rows of a check of `BASE_SEED0`, measured once for the tests that start from them"
+    out_dir = tmp_path_factory.mktemp('base_seed0')
+    assert '4 trainings to run (0 already measured)' in check(out_dir, *BASE_SEED0)
+    return out_dir/'convergence.csv'
+
+
+def start_from(rows, tmp_path):
+    "The path of a copy of `rows` in `tmp_path`, as the check writes it there"
+    return Path(shutil.copy(rows, tmp_path/'convergence.csv'))
 
 
 def test_convergence_check_rows_resume_and_report(tmp_path):
@@ -106,12 +122,11 @@ def test_convergence_check_keys_rows_by_the_rampup(tmp_path):
     assert len(pd.read_csv(tmp_path/'convergence.csv')) == 8
 
 
-def test_convergence_check_reads_only_its_profiles_rows(tmp_path):
-    check(tmp_path, '--trainings', 'base', '--seeds', '0', '--min-seeds', '1')
-    rows = pd.read_csv(tmp_path/'convergence.csv', dtype={'rampup': str}, keep_default_na=False)
+def test_convergence_check_reads_only_its_profiles_rows(tmp_path, base_seed0_rows):
+    rows = pd.read_csv(start_from(base_seed0_rows, tmp_path), dtype={'rampup': str}, keep_default_na=False)
     other = rows.assign(profile='digits')                                  # another profile's rows: same keys ...
     pd.concat([other, other.assign(labels=other.labels + 2)]).to_csv(tmp_path/'convergence.csv', index=False)   # ... and sizes
-    out = check(tmp_path, '--trainings', 'base', '--seeds', '0', '--min-seeds', '1')
+    out = check(tmp_path, *BASE_SEED0)
     assert '4 trainings to run (0 already measured)' in out                # another profile's rows are not this one's
     md = (tmp_path/'convergence.md').read_text()
     assert '| resnet6 | base | 10 |' in md and '| resnet6 | base | 12 |' not in md and '| resnet6 | base | 17 |' not in md
@@ -126,38 +141,35 @@ def test_convergence_check_keys_rows_by_every_value_the_training_reads(tmp_path)
     assert rows.groupby('training')['values'].nunique().to_dict() == {'base': 2, 'semi': 4}   # a hash per budget (x λu)
 
 
-def test_convergence_check_upgrades_a_table_without_values(tmp_path):
-    check(tmp_path, '--trainings', 'base', '--seeds', '0', '--min-seeds', '1')
-    old = pd.read_csv(tmp_path/'convergence.csv', dtype=str, keep_default_na=False).drop(columns='values')
+def test_convergence_check_upgrades_a_table_without_values(tmp_path, base_seed0_rows):
+    old = pd.read_csv(start_from(base_seed0_rows, tmp_path), dtype=str, keep_default_na=False).drop(columns='values')
     old.to_csv(tmp_path/'convergence.csv', index=False)                   # as written before rows were keyed by their values
-    out = check(tmp_path, '--trainings', 'base', '--seeds', '0', '--min-seeds', '1')
+    out = check(tmp_path, *BASE_SEED0)
     assert '4 trainings to run (4 already measured)' in out                # unkeyed rows are kept but not trusted: retrained
     rows = pd.read_csv(tmp_path/'convergence.csv', dtype={'values': str}, keep_default_na=False)
     assert len(rows) == 8 and (rows['values'] == '').sum() == 4 and rows.val_accuracy.between(0, 100).all()
 
 
-def test_convergence_check_keeps_each_devices_rows_apart(tmp_path):
-    base = ('--trainings', 'base', '--seeds', '0', '--min-seeds', '1')
-    check(tmp_path, *base)
-    path = tmp_path/'convergence.csv'
+def test_convergence_check_keeps_each_devices_rows_apart(tmp_path, base_seed0_rows):
+    path = start_from(base_seed0_rows, tmp_path)
     rows = pd.read_csv(path, dtype={'rampup': str, 'values': str}, keep_default_na=False)
     assert set(rows.device) == {'cpu'}
     rows.drop(columns='device').to_csv(path, index=False)                  # as written before rows were keyed by device
-    assert '0 trainings to run (4 already measured)' in check(tmp_path, *base)   # ... they were CPU rows: kept and trusted
+    assert '0 trainings to run (4 already measured)' in check(tmp_path, *BASE_SEED0)   # ... they were CPU rows: kept and trusted
     again = pd.read_csv(path)
     assert len(again) == 4 and set(again.device) == {'cpu'}               # the column added, the rows unchanged
     cpu_md = (tmp_path/'convergence.md').read_text()
     gpu = rows.assign(device='cuda', val_accuracy=np.where(rows.factor == 1, 50.0, 60.0))   # as a GPU check appends them
     pd.concat([rows, gpu]).to_csv(path, index=False)
-    assert '0 trainings to run (4 already measured)' in check(tmp_path, *base)   # the CPU's rows only
+    assert '0 trainings to run (4 already measured)' in check(tmp_path, *BASE_SEED0)   # the CPU's rows only
     assert (tmp_path/'convergence.md').read_text() == cpu_md                # the CPU report ignores the GPU's rows
-    check(tmp_path, *base, '--device', 'cuda', '--report-only')             # a report needs no GPU
+    check(tmp_path, *BASE_SEED0, '--device', 'cuda', '--report-only')             # a report needs no GPU
     md = (tmp_path/'convergence-cuda.md').read_text()
     assert 'cuda (fp32)' in md and md.count('| +10.0 [—] | not shown |') == 2   # 2 pool sizes, one seed (no interval), 50 → 60 %
     if torch.cuda.is_available():
-        assert '0 trainings to run (4 already measured)' in check(tmp_path, *base, '--device', 'cuda')
+        assert '0 trainings to run (4 already measured)' in check(tmp_path, *BASE_SEED0, '--device', 'cuda')
     else:
-        r = run_check(tmp_path, *base, '--device', 'cuda')
+        r = run_check(tmp_path, *BASE_SEED0, '--device', 'cuda')
         assert r.returncode == 2 and "device: 'cuda' requested but no CUDA device is available" in r.stderr
 
 
@@ -180,9 +192,8 @@ def test_convergence_verdict_is_two_sided():
     assert np.allclose(conv.gap_interval([1.0, 2.0, 3.0], level=0.95)[1:], (2 - stats.t.ppf(0.975, 2) / np.sqrt(3), 2 + stats.t.ppf(0.975, 2) / np.sqrt(3)))
 
 
-def test_convergence_report_judges_hand_made_rows_two_sided(tmp_path):
-    check(tmp_path, '--trainings', 'base', '--seeds', '0', '--min-seeds', '1')
-    path = tmp_path/'convergence.csv'
+def test_convergence_report_judges_hand_made_rows_two_sided(tmp_path, base_seed0_rows):
+    path = start_from(base_seed0_rows, tmp_path)
     seed0 = pd.read_csv(path, dtype={'rampup': str, 'values': str}, keep_default_na=False)
     seed0 = seed0[seed0.labels == 10]                                      # one row per budget, a template for hand-made ones
     diffs = {10: [0.4, -0.8, 0.0, 0.8, -0.4, 0.4],                        # tight around 0: inside ±1.5

@@ -1,4 +1,4 @@
-"The package's house rules, read from its source: no import circle between modules, no hand-written module over 400 lines."
+"The package's house rules, read from its source: no import circle between modules, no hand-written module over 400 lines; and the test files run slowest first."
 import ast
 from pathlib import Path
 
@@ -72,3 +72,20 @@ def test_notebook_numbers_are_reading_order_and_layers():
     for m, path in MODULES.items():
         later = {d for d in imported_modules(path) if number.get(d, -1) > number[m]}
         assert not later, f"{m} (notebook {number[m]:02d}) imports {later}, of higher numbers"
+
+
+def test_test_files_run_slowest_first():
+    "bench/test_durations.py sums a JUnit report per file, slowest first; conftest.py orders the files by that table"
+    import importlib.util, conftest
+    spec = importlib.util.spec_from_file_location('test_durations', PKG.parent/'bench'/'test_durations.py')
+    durations = importlib.util.module_from_spec(spec); spec.loader.exec_module(durations)
+    report = ('<testsuites><testsuite>'
+              '<testcase classname="tests.test_a" name="x" time="2.0"/><testcase classname="tests.test_b" name="y" time="5.0"/>'
+              '<testcase classname="tests.test_a" name="z[1]" time="4.5"/></testsuite></testsuites>')
+    t = durations.file_seconds(report)
+    assert t.file.tolist() == ['tests/test_a.py', 'tests/test_b.py'] and t.seconds.tolist() == [6.5, 5.0]
+    item = lambda f: type('Item', (), {'path': PKG.parent/f})()
+    measured = [r.split(',')[0] for r in conftest.DURATIONS.read_text().splitlines()[1:]]
+    items = [item(f) for f in [*reversed(measured), 'tests/test_not_measured_yet.py']]
+    conftest.pytest_collection_modifyitems(items)
+    assert [Path(i.path).relative_to(PKG.parent).as_posix() for i in items] == ['tests/test_not_measured_yet.py', *measured]

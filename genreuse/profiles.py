@@ -129,7 +129,7 @@ def _with(overrides, **per_arch):
     return {a: {**overrides.get(a, {}), **per_arch.get(a, {})} for a in {*overrides, *per_arch}}
 
 _DIGITS_ARCH = _with(_WD, resnet6={'width': 1.0}, wrn28_2={'width': 1.0}, wrn28_10={'width': 0.125})
-_MNIST1D_ARCH = _with(_WD, resnet6={'width': 1.0, 'epochs': 2400, 'min_steps': 4800}, wrn28_2={'width': 0.5})
+_MNIST1D_ARCH = _with(_WD, resnet6={'width': 1.0, 'epochs': 2400, 'min_steps': 4800}, wrn28_2={'width': 0.5}, wrn28_10={'width': 0.1875})
 
 def _profile(p, param:str):
     "`p` if it is a `Profile`, else a `ValueError` naming `param`"

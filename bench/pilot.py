@@ -87,8 +87,9 @@ def done_hours(store, dataset, n_train, costs, profile):
     rows, pretrainings, groups = [], {}, set()
     for f in sorted(Path(store).glob('*/dal/*/*/seed*/config.json')):
         rec = read_json(f)
-        if rec['config']['dataset'] != dataset: continue
-        c, prof = rec['config'], stored_profile(rec)
+        c = rec['config']
+        if c['dataset'] != dataset: continue
+        prof = stored_profile(rec)
         groups.add(f.parents[4])
         rows += [(c['model'], c['training'], train_steps(prof, c['training'], r['n_labeled'], n_train)) for r in read_cycles(f.parent)]
         if c['training'] in ('self', '3sl'): pretrainings[(c['model'], c['seed'], str(prof.simclr))] = prof

@@ -127,7 +127,7 @@ def _relabeller(tables, factor, blocks):
     keys = _label_keys(tables, factor, blocks)
     block = keys.groupby(blocks, sort=False, dropna=False).ngroup().to_numpy()   # nondecreasing: `keys` is sorted by `blocks`
     labels, cols = keys[factor].to_numpy(), [*blocks, factor]
-    row_key = [t[cols].merge(keys[cols].assign(_key=np.arange(len(keys))), on=cols, how='left')['_key'].to_numpy() for t in tables]
+    row_key = [t[cols].merge(keys.assign(_key=np.arange(len(keys))), on=cols, how='left')['_key'].to_numpy() for t in tables]   # `keys` has just `cols`
     def relabel(rng):
         new = labels[np.lexsort((rng.random(len(keys)), block))]   # each block's labels in the order of their random draws
         return [t.assign(**{factor: new[k]}) for t, k in zip(tables, row_key)]

@@ -251,7 +251,7 @@ def reliability(scores:pd.DataFrame, # one row per configuration and seed (`seed
                 unit:str='seed', # the replication unit
                 target:float=0.7, # reliability the seed planner aims at
                )->pd.Series:
-    "How well `value` separates configurations: ANOVA F, p, reliability 1 − 1/F, variance components, seed-to-seed Spearman, seeds for `target`"
+    "How well `value` separates configurations: ANOVA F, p, reliability 1 − 1/F, variance components, seed-to-seed Spearman (NaN where a seed's scores all tie), seeds for `target`"
     config = list(config or [*context_columns(scores), *CONFIG])
     check_columns(scores, [*config, unit, value], 'scores')
     wide = scores.pivot_table(index=config, columns=unit, values=value, aggfunc='mean').dropna()
@@ -260,7 +260,8 @@ def reliability(scores:pd.DataFrame, # one row per configuration and seed (`seed
     a = _anova(wide.to_numpy(dtype=float))
     f = a['ms_c'] / a['ms_e'] if a['ms_e'] > 0 else math.inf
     var_c, n = max(0., (a['ms_c'] - a['ms_e']) / wide.shape[1]), wide.shape[1]
-    rhos = [wide[s].corr(wide[u], method='spearman') for s, u in itertools.combinations(wide.columns, 2)]
+    rhos = [wide[s].corr(wide[u], method='spearman') if wide[s].nunique() > 1 and wide[u].nunique() > 1 else np.nan
+            for s, u in itertools.combinations(wide.columns, 2)]
     return pd.Series(dict(configs=wide.shape[0], seeds=n, F=f, df1=a['df1'], df2=a['df2'], p=float(stats.f.sf(f, a['df1'], a['df2'])),
                           reliability=1 - 1 / f, var_config=var_c, var_noise=a['ms_e'], seed_rho=float(np.mean(rhos)),
                           seed_rho_min=float(np.min(rhos)), seeds_needed=seeds_needed(var_c, a['ms_e'], target)))

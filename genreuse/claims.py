@@ -18,7 +18,7 @@ from .inference import (seed_scores, measurability, sign_flip_test, stratified_p
                                 equivalence_test, verdicts)
 from .models import EVAL_MODELS, FUTURE_MODELS
 from .penalty import penalty_matrix, penalty_summary
-from .reusability import reu_star
+from .reusability import correlation, reu_star
 from .tables import top_configurations, future_model_table
 
 # %% ../nbs/25_claims.ipynb #f8a17a21
@@ -105,7 +105,7 @@ def _arch_similarity(sc, rules):
 
 def _qmp_gr_corr(sc, rules):
     "Claim 7: −r(QMP, GR) over the non-random configurations, per seed"
-    x = _per_seed(without_random(sc, rules.random_strategy), lambda g: -g['qmp'].corr(g['gr']))
+    x = _per_seed(without_random(sc, rules.random_strategy), lambda g: -correlation(g['qmp'], g['gr'], 'pearson'))
     return _over_seeds(x, sign_flip_test(x, 'greater'), sign_flip_test(x, 'less'), 'sign-flip over seeds', rules)
 
 def _perf_on(pp, configs, rules):

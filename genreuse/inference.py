@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from .checks import check_choice, check_columns, check_int
-from .reusability import CONFIG, context_columns, mbar_perf, reu_star
+from .reusability import CONFIG, context_columns, correlation, mbar_perf, reu_star
 
 # %% ../nbs/15_inference.ipynb #af43432d
 ALTERNATIVES = ('two-sided', 'greater', 'less')
@@ -260,8 +260,7 @@ def reliability(scores:pd.DataFrame, # one row per configuration and seed (`seed
     a = _anova(wide.to_numpy(dtype=float))
     f = a['ms_c'] / a['ms_e'] if a['ms_e'] > 0 else math.inf
     var_c, n = max(0., (a['ms_c'] - a['ms_e']) / wide.shape[1]), wide.shape[1]
-    rhos = [wide[s].corr(wide[u], method='spearman') if wide[s].nunique() > 1 and wide[u].nunique() > 1 else np.nan
-            for s, u in itertools.combinations(wide.columns, 2)]
+    rhos = [correlation(wide[s], wide[u]) for s, u in itertools.combinations(wide.columns, 2)]
     return pd.Series(dict(configs=wide.shape[0], seeds=n, F=f, df1=a['df1'], df2=a['df2'], p=float(stats.f.sf(f, a['df1'], a['df2'])),
                           reliability=1 - 1 / f, var_config=var_c, var_noise=a['ms_e'], seed_rho=float(np.mean(rhos)),
                           seed_rho_min=float(np.min(rhos)), seeds_needed=seeds_needed(var_c, a['ms_e'], target)))

@@ -8,7 +8,7 @@ Docs: https://genreuse.github.io/genreuse/reusability.html.md"""
 __all__ = ['CONFIG', 'EVAL', 'CONTEXT', 'PERF_COLUMNS', 'MEASURES', 'PAPER_MBAR', 'CURVE_BEYOND', 'CURVE_COLUMNS', 'RUN_COLUMNS',
            'context_columns', 'learning_curve_auc', 'reu', 'reu_star', 'with_random_baseline', 'learning_curves',
            'eval_pairs', 'eval_weights', 'mbar_perf', 'general_reusability', 'monotone_curve', 'label_equivalent',
-           'curve_sizes', 'label_equivalents', 'label_summary', 'qmp', 'mbar_sensitivity']
+           'curve_sizes', 'label_equivalents', 'label_summary', 'qmp', 'correlation', 'mbar_sensitivity']
 
 # %% ../nbs/14_reusability.ipynb #8d2c3b02
 import itertools
@@ -334,6 +334,17 @@ def qmp(runs:pd.DataFrame, # one row per DAL run (or per cycle with a `cycle` co
     g = runs.groupby(run[:-1], sort=False, dropna=False)['accuracy']
     return pd.DataFrame({'qmp': g.mean(), 'qmp_std': g.std(ddof=0)}).reset_index()
 
+# %% ../nbs/14_reusability.ipynb #4bf89754
+def correlation(x:pd.Series, # scores, aligned with `y` by index
+                y:pd.Series, # scores, aligned with `x` by index
+                method:str='spearman', # 'pearson', 'spearman' or 'kendall'
+               )->float:
+    "Correlation of `x` and `y` over the rows where both have a value; NaN where either has fewer than two distinct values"
+    check_choice('method', method, ('pearson', 'spearman', 'kendall'))
+    both = x.notna() & y.notna()
+    if x[both].nunique() < 2 or y[both].nunique() < 2: return np.nan
+    return float(x.corr(y, method=method))
+
 # %% ../nbs/14_reusability.ipynb #060033d6
 def _gr_ranking(perf, random_strategy) -> pd.Series:
     "GR of the non-random configurations of `perf` (all its models), indexed by (context columns, strategy, query_model, query_training)"
@@ -365,8 +376,8 @@ def mbar_sensitivity(perf:pd.DataFrame, # one row per (DAL run, eval model, eval
     n = min(top_n, len(full))
     for sub, ref in _subset_pairs(names, compare):
         g, r = rank(sub).reindex(full.index), rank(ref).reindex(full.index)
-        rows.append(dict(subset='+'.join(sub), reference='+'.join(ref), size=len(sub), kendall=r.corr(g, method='kendall'),
-                         spearman=r.corr(g, method='spearman'),
+        rows.append(dict(subset='+'.join(sub), reference='+'.join(ref), size=len(sub), kendall=correlation(r, g, 'kendall'),
+                         spearman=correlation(r, g),
                          top_overlap=len(set(r.nlargest(n).index) & set(g.nlargest(n).index)) / n,
                          best=' / '.join(map(str, g.idxmax()[-3:]))))
     return pd.DataFrame(rows, columns=['subset', 'reference', 'size', 'kendall', 'spearman', 'top_overlap', 'best'])

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 from .checks import check_choice, check_columns, check_names
 from .inference import holm, seed_test, seeds_to_reach
-from .reusability import (CONFIG, PERF_COLUMNS, PAPER_MBAR, context_columns, eval_pairs, general_reusability, mbar_perf,
-                                  qmp, reu_star, with_random_baseline)
+from .reusability import (CONFIG, PERF_COLUMNS, PAPER_MBAR, context_columns, correlation, eval_pairs, general_reusability,
+                                  mbar_perf, qmp, reu_star, with_random_baseline)
 
 # %% ../nbs/16_validity.ipynb #6276adcc
 EXCLUDE = ('model', 'family')  # drop from GR the held-out model only, or every model sharing its architecture or training
@@ -55,9 +55,7 @@ def _regret(score:pd.Series, target:pd.Series)->float:
 
 def _fit_scores(s:pd.DataFrame, method)->dict:
     "ρ of GR and QMP with the target and their regrets, for one table of `held_out_scores`"
-    ok = len(s) >= 2
-    return dict(n_configs=len(s), rho_gr=s['gr'].corr(s['reu'], method=method) if ok else np.nan,
-                rho_qmp=s['qmp'].corr(s['reu'], method=method) if ok else np.nan,
+    return dict(n_configs=len(s), rho_gr=correlation(s['gr'], s['reu'], method), rho_qmp=correlation(s['qmp'], s['reu'], method),
                 regret_gr=_regret(s['gr'], s['reu']) if len(s) else np.nan,
                 regret_qmp=_regret(s['qmp'], s['reu']) if len(s) else np.nan)
 

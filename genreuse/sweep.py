@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import pandas as pd
 from .checks import check_choice
-from .data import check_dataset, load_data
+from .data import check_dataset
 from .loop import DALConfig
 from .methods import METHODS
 from .models import MODELS
@@ -22,8 +22,8 @@ from .strategies import STRATEGIES
 from .store import load_runs, load_perf
 from .grid import get_grid, dal_tasks, eval_tasks, future_targets
 from .executors import (EXECUTORS, COLUMNS, SlurmOptions, local_workers, loop_notebook_path, loop_status,
-                                notebook_paths, run_tasks, slurm_parameters)
-from .cost import TRAIN_SIZES, cost_report, sweep_steps
+                                notebook_paths, run_device, run_tasks, slurm_parameters)
+from .cost import cost_report, dearest_first, sweep_steps, train_size
 
 # %% ../nbs/23_sweep.ipynb #64d0a8e6
 def summary(table:pd.DataFrame # the result of `sweep` or `run_tasks`
@@ -54,11 +54,12 @@ class _Phase:
             return [self.row(t, s) for t,s in zip(tasks, sts)]
         todo = [t for t,s in zip(tasks, sts) if s != 'done']
         self.say(f"sweep: {len(tasks)} {label}, {len(tasks) - len(todo)} already done")
+        todo = dearest_first(todo, self.device(run_device(todo)))
         res = run_tasks(todo, self.executor, self.notebooks, self.path_fn, self.n_jobs, self.slurm_params(kind),
                         self.log_root/kind, progress=self.progress, label=label, jobs_per_gpu=self.jobs_per_gpu,
                         gpu_ids=self.gpu_ids)
-        ran = iter(res.to_dict('records'))
-        return [self.row(t, 'skipped') if s == 'done' else next(ran) for t,s in zip(tasks, sts)]
+        ran = {id(t): r for t, r in zip(todo, res.to_dict('records'))}
+        return [self.row(t, 'skipped') if s == 'done' else ran[id(t)] for t,s in zip(tasks, sts)]
 
     def slurm_params(self, kind): return slurm_parameters(self.profile, self.slurm, self.n_jobs, f'genreuse-{kind}')
 
@@ -72,7 +73,7 @@ class _Phase:
     def estimate(self, g, dataset, prof, run_params):
         "The dry run's trainings, steps and compute hours of a sweep of `g` (see `sweep_steps`, `cost_report`)"
         c = DALConfig(dataset=dataset, profile=prof, **{k: run_params.get(k) for k in ('init_size', 'query_size', 'cycles')})
-        n_train, dev = TRAIN_SIZES.get(dataset) or load_data(dataset).n_train, run_params.get('device') or 'auto'
+        n_train, dev = train_size(dataset, run_params.get('data_root')), run_params.get('device') or 'auto'
         steps = sweep_steps(g, prof, (c.init_size, c.query_size, c.cycles), n_train)
         return (f"\ntrainings of this sweep (profile {prof}, {n_train} training rows, {c.init_size} + {c.cycles} x "
                 f"{c.query_size} labels):\n" + cost_report(steps, prof, self.device(dev)))

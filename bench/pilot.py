@@ -28,7 +28,7 @@ pilot-<dataset>-with-<extra archs>.md, and the full grid it prices is the paper'
 the query models and to 𝓜̄. `--strategies` restricts the configurations to some of the store's strategies (an earlier,
 smaller pilot read back from a store that has grown); its report is pilot-<dataset>-<strategies but random>[...].md.
 """
-import argparse, math
+import argparse, json, math
 from dataclasses import replace
 from pathlib import Path
 import pandas as pd
@@ -40,7 +40,7 @@ from genreuse.loop import DALConfig
 from genreuse.models import EVAL_MODELS
 from genreuse.profiles import LATER_FIELDS, get_profile
 from genreuse.reusability import CONFIG
-from genreuse.store import load_perf, load_runs, read_cycles, read_json
+from genreuse.store import load_perf, load_runs, training_seconds
 
 RESULTS = Path(__file__).parent/'results'
 ALPHA, CLAIMS = 0.05, 9   # the findings' family-wise level and the paper's claims tested under Holm (nbs/34_findings)
@@ -74,33 +74,32 @@ def sensitivity(scores, target):
             f"others), GR's reliability is {g.reliability:.2f} (F = {g.F:.3g}, p = {g.p:.3g}; {n} for {target}).")
 
 
-def stored_profile(record:dict):
-    "The resolved `Profile` a store record was trained with: its `profile` field, with fields it lacks at their old behaviour"
-    p = record['profile']
-    return get_profile(p['name'], **{**LATER_FIELDS, **{k: v for k, v in p.items() if k != 'name'}})
+def stored_profile(fields:dict):
+    "The resolved `Profile` a store record was trained with, from its profile `fields`, with fields it lacks at their old behaviour"
+    return get_profile(fields['name'], **{**LATER_FIELDS, **{k: v for k, v in fields.items() if k != 'name'}})
+
+
+def priced_trainings(store, dataset, n_train):
+    """The store's trainings of `dataset` (`store.training_seconds`: every DAL cycle's, each pool's evaluations once) with
+    the optimizer `steps` each took under the profile its record was trained with, and the SimCLR pretrainings they did
+    (phase 'pretrain', training 'simclr', once per architecture, seed and SimCLR setting; their seconds are inside the
+    training that did them)"""
+    t = training_seconds(store)
+    t = t[t.dataset == dataset].reset_index(drop=True)
+    keys = [json.dumps(f, sort_keys=True) for f in t.profile_fields]
+    resolved = {k: stored_profile(json.loads(k)) for k in set(keys)}
+    prof = [resolved[k] for k in keys]
+    t['steps'] = [train_steps(p, tr, n, n_train) for p, tr, n in zip(prof, t.training, t.n_labeled)]
+    pre = {(a, s, str(p.simclr)): (a, s, p) for a, tr, s, p in zip(t.arch, t.training, t.seed, prof) if tr in ('self', '3sl')}
+    pre = pd.DataFrame([dict(phase='pretrain', dataset=dataset, arch=a, training='simclr', seed=s, n_labeled=0,
+                             steps=train_steps(p, 'simclr', 0, n_train)) for a, s, p in pre.values()], columns=list(t.columns))
+    return pd.concat([t, pre], ignore_index=True) if len(pre) else t
 
 
 def done_hours(store, dataset, n_train, costs, profile):
-    """Estimated compute hours of the work the store holds (every DAL cycle's training, each pool's evaluations once, their
-    SimCLR pretrainings), each training priced with the profile its record was trained with, and the (arch, training)
-    pairs without a measured step cost, not counted"""
-    rows, pretrainings, groups = [], {}, set()
-    for f in sorted(Path(store).glob('*/dal/*/*/seed*/config.json')):
-        rec = read_json(f)
-        c = rec['config']
-        if c['dataset'] != dataset: continue
-        prof = stored_profile(rec)
-        groups.add(f.parents[4])
-        rows += [(c['model'], c['training'], train_steps(prof, c['training'], r['n_labeled'], n_train)) for r in read_cycles(f.parent)]
-        if c['training'] in ('self', '3sl'): pretrainings[(c['model'], c['seed'], str(prof.simclr))] = prof
-    for g in groups:
-        for f in sorted(g.glob('eval/*/*-seed*.json')):
-            e = read_json(f)
-            prof = stored_profile(e)
-            rows.append((e['eval_model'], e['eval_training'], train_steps(prof, e['eval_training'], e['n_labeled'], n_train)))
-            if e['eval_training'] in ('self', '3sl'): pretrainings[(e['eval_model'], e['seed'], str(prof.simclr))] = prof
-    rows += [(arch, 'simclr', train_steps(prof, 'simclr', 0, n_train)) for (arch, _, _), prof in pretrainings.items()]
-    done = pd.DataFrame(rows, columns=['arch', 'training', 'steps']).groupby(['arch', 'training'], as_index=False).steps.sum()
+    """Estimated compute hours of the work the store holds (`priced_trainings` × the step costs `costs` of `profile`), and
+    the (arch, training) pairs without a measured step cost, not counted"""
+    done = priced_trainings(store, dataset, n_train).groupby(['arch', 'training'], as_index=False).steps.sum()
     est = estimate_hours(done, costs, profile)
     return est.hours.sum(), [f"{r.arch}/{r.training}" for r in est[est.hours.isna()].itertuples()]
 

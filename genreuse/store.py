@@ -367,16 +367,20 @@ def read_results(results='results', # exported results or a results store (`read
 # %% ../nbs/06_store.ipynb #d2e3f4a5
 def training_seconds(out_dir='runs', # root of the results store
                     )->pd.DataFrame:
-    "One row per training in the store: `phase` 'dal' (a cycle: its query model's training and query) or 'eval', and its seconds"
+    "One row per training in the store: `phase` 'dal' (a cycle: its query model's training and query) or 'eval', its seed, pool size, seconds and `profile_fields`"
     rows, groups = [], {}
     for d, k in _runs(out_dir):
         groups[d.parents[3].name] = k['dataset'], k['profile']
-        rows += [dict(phase='dal', dataset=k['dataset'], profile=k['profile'], arch=k['query_model'],
-                      training=k['query_training'], seconds=c.get('train_seconds', np.nan) + c.get('query_seconds', 0.))
+        fields_ = read_json(d/'config.json').get('profile')
+        rows += [dict(phase='dal', dataset=k['dataset'], profile=k['profile'], arch=k['query_model'], training=k['query_training'],
+                      seed=k['seed'], n_labeled=c['n_labeled'], seconds=c.get('train_seconds', np.nan) + c.get('query_seconds', 0.),
+                      profile_fields=fields_)
                  for c in read_cycles(d)]
     for g, (dataset, profile) in groups.items():
         for f in sorted((Path(out_dir)/g/'eval').glob('*/*-seed*.json')):
             e = read_json(f, required=EVAL_KEYS[:2])
-            rows.append(dict(phase='eval', dataset=dataset, profile=profile, arch=e['eval_model'],
-                             training=e['eval_training'], seconds=e.get('seconds', np.nan)))
-    return pd.DataFrame(rows, columns=['phase', 'dataset', 'profile', 'arch', 'training', 'seconds'])
+            rows.append(dict(phase='eval', dataset=dataset, profile=profile, arch=e['eval_model'], training=e['eval_training'],
+                             seed=e.get('seed'), n_labeled=e.get('n_labeled'), seconds=e.get('seconds', np.nan),
+                             profile_fields=e.get('profile')))
+    return pd.DataFrame(rows, columns=['phase', 'dataset', 'profile', 'arch', 'training', 'seed', 'n_labeled', 'seconds',
+                                       'profile_fields'])

@@ -79,7 +79,7 @@ def stored_profile(fields:dict):
     return get_profile(fields['name'], **{**LATER_FIELDS, **{k: v for k, v in fields.items() if k != 'name'}})
 
 
-def priced_trainings(store, dataset, n_train):
+def steps_taken(store, dataset, n_train):
     """The store's trainings of `dataset` (`store.training_seconds`: every DAL cycle's, each pool's evaluations once) with
     the optimizer `steps` each took under the profile its record was trained with, and the SimCLR pretrainings they did
     (phase 'pretrain', training 'simclr', once per architecture, seed and SimCLR setting; their seconds are inside the
@@ -97,9 +97,9 @@ def priced_trainings(store, dataset, n_train):
 
 
 def done_hours(store, dataset, n_train, costs, profile):
-    """Estimated compute hours of the work the store holds (`priced_trainings` × the step costs `costs` of `profile`), and
+    """Estimated compute hours of the work the store holds (`steps_taken` × the step costs `costs` of `profile`), and
     the (arch, training) pairs without a measured step cost, not counted"""
-    done = priced_trainings(store, dataset, n_train).groupby(['arch', 'training'], as_index=False).steps.sum()
+    done = steps_taken(store, dataset, n_train).groupby(['arch', 'training'], as_index=False).steps.sum()
     est = estimate_hours(done, costs, profile)
     return est.hours.sum(), [f"{r.arch}/{r.training}" for r in est[est.hours.isna()].itertuples()]
 

@@ -120,13 +120,12 @@ def task_steps(task:Task, # a DAL or evaluation task (`grid.dal_tasks`, `grid.ev
     return _steps(pd.DataFrame(rows, columns=['arch', 'training', 'n_labeled']).assign(trainings=seeds), c.profile, n_train)
 
 def dearest_first(tasks:list, # `Task`s of one dataset
+                  n_train:int, # its training-set size
                   device:str='cpu', # 'cpu' or 'cuda': the device of the runs, whose step-cost table prices them
                   root=None # folder holding bench/; None: `repo_root()`
                  )->list:
     "`tasks` dearest first: by compute hours (`task_steps` × the step costs of `device`), by steps where a task has no price"
-    if not tasks: return []
-    p = tasks[0].params
-    n_train, path = train_size(p['dataset'], p.get('data_root')), step_cost_path(device, root)
+    path = step_cost_path(device, root)
     costs = pd.read_csv(path) if path.exists() else None
     steps = [task_steps(t, n_train) for t in tasks]
     hours = [float('nan') if costs is None else estimate_hours(s, costs, t.params['profile']).hours.sum(min_count=len(s))

@@ -6,9 +6,10 @@ Docs: https://genreuse.github.io/genreuse/reusability.html.md"""
 
 # %% auto #0
 __all__ = ['CONFIG', 'EVAL', 'CONTEXT', 'PERF_COLUMNS', 'MEASURES', 'PAPER_MBAR', 'CURVE_BEYOND', 'CURVE_COLUMNS', 'RUN_COLUMNS',
-           'context_columns', 'learning_curve_auc', 'reu', 'reu_star', 'with_random_baseline', 'learning_curves',
-           'eval_pairs', 'eval_weights', 'mbar_perf', 'general_reusability', 'monotone_curve', 'label_equivalent',
-           'curve_sizes', 'label_equivalents', 'label_summary', 'qmp', 'correlation', 'mbar_sensitivity']
+           'CORRELATION_METHODS', 'context_columns', 'learning_curve_auc', 'reu', 'reu_star', 'with_random_baseline',
+           'learning_curves', 'eval_pairs', 'eval_weights', 'mbar_perf', 'general_reusability', 'monotone_curve',
+           'label_equivalent', 'curve_sizes', 'label_equivalents', 'label_summary', 'qmp', 'correlation',
+           'mbar_sensitivity']
 
 # %% ../nbs/14_reusability.ipynb #8d2c3b02
 import itertools
@@ -335,12 +336,14 @@ def qmp(runs:pd.DataFrame, # one row per DAL run (or per cycle with a `cycle` co
     return pd.DataFrame({'qmp': g.mean(), 'qmp_std': g.std(ddof=0)}).reset_index()
 
 # %% ../nbs/14_reusability.ipynb #4bf89754
+CORRELATION_METHODS = ('pearson', 'spearman', 'kendall')   # the methods of `correlation`
+
 def correlation(x:pd.Series, # scores, aligned with `y` by index
                 y:pd.Series, # scores, aligned with `x` by index
                 method:str='spearman', # 'pearson', 'spearman' or 'kendall'
                )->float:
     "Correlation of `x` and `y` over the rows where both have a value; NaN where either has fewer than two distinct values"
-    check_choice('method', method, ('pearson', 'spearman', 'kendall'))
+    check_choice('method', method, CORRELATION_METHODS)
     both = x.notna() & y.notna()
     if x[both].nunique() < 2 or y[both].nunique() < 2: return np.nan
     return float(x.corr(y, method=method))

@@ -10,6 +10,7 @@ __all__ = ['summary', 'sweep']
 # %% ../nbs/23_sweep.ipynb #0401fab4
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 import pandas as pd
 from .checks import check_choice
@@ -40,10 +41,15 @@ def summary(table:pd.DataFrame # the result of `sweep` or `run_tasks`
 class _Phase:
     "One phase of a sweep: skip the done tasks, run the others, and return a row for each"
     executor:str; notebooks:dict; status_fn:object; path_fn:object; n_jobs:int; profile:str; slurm:SlurmOptions; log_root:Path
-    dry_run:bool; progress:bool; jobs_per_gpu:int=None; gpu_ids:object=None
+    dry_run:bool; progress:bool; jobs_per_gpu:int=None; gpu_ids:object=None; dataset:str=None; data_root:object=None
 
     def say(self, *a):
         if self.progress: print(*a)
+
+    @cached_property
+    def n_train(self):
+        "Training-set size of the sweep's dataset, found once for all its phases and its dry run"
+        return train_size(self.dataset, self.data_root)
 
     def row(self, t, s): return dict(kind=t.kind, task=t.name, status=s, error='', seconds=0., notebook=str(self.path_fn(t.kind, **t.params)))
 
@@ -54,7 +60,7 @@ class _Phase:
             return [self.row(t, s) for t,s in zip(tasks, sts)]
         todo = [t for t,s in zip(tasks, sts) if s != 'done']
         self.say(f"sweep: {len(tasks)} {label}, {len(tasks) - len(todo)} already done")
-        todo = dearest_first(todo, self.device(run_device(todo)))
+        if todo: todo = dearest_first(todo, self.n_train, self.device(run_device(todo)))
         res = run_tasks(todo, self.executor, self.notebooks, self.path_fn, self.n_jobs, self.slurm_params(kind),
                         self.log_root/kind, progress=self.progress, label=label, jobs_per_gpu=self.jobs_per_gpu,
                         gpu_ids=self.gpu_ids)
@@ -70,12 +76,12 @@ class _Phase:
         else: gpu = any(local_workers(self.n_jobs, self.jobs_per_gpu, self.gpu_ids, device))
         return 'cuda' if gpu or str(device).startswith('cuda') else 'cpu'
 
-    def estimate(self, g, dataset, prof, run_params):
+    def estimate(self, g, run_params):
         "The dry run's trainings, steps and compute hours of a sweep of `g` (see `sweep_steps`, `cost_report`)"
-        c = DALConfig(dataset=dataset, profile=prof, **{k: run_params.get(k) for k in ('init_size', 'query_size', 'cycles')})
-        n_train, dev = train_size(dataset, run_params.get('data_root')), run_params.get('device') or 'auto'
-        steps = sweep_steps(g, prof, (c.init_size, c.query_size, c.cycles), n_train)
-        return (f"\ntrainings of this sweep (profile {prof}, {n_train} training rows, {c.init_size} + {c.cycles} x "
+        prof, dev = self.profile, run_params.get('device') or 'auto'
+        c = DALConfig(dataset=self.dataset, profile=prof, **{k: run_params.get(k) for k in ('init_size', 'query_size', 'cycles')})
+        steps = sweep_steps(g, prof, (c.init_size, c.query_size, c.cycles), self.n_train)
+        return (f"\ntrainings of this sweep (profile {prof}, {self.n_train} training rows, {c.init_size} + {c.cycles} x "
                 f"{c.query_size} labels):\n" + cost_report(steps, prof, self.device(dev)))
 
 def _check_fresh(g, prof:str):
@@ -147,10 +153,11 @@ def sweep(grid:str='paper', # grid name in `GRIDS` ('paper', 'smoke') or a `Grid
     if executor == 'local': local_workers(n_jobs, jobs_per_gpu, gpu_ids, (run_params or {}).get('device') or 'auto')
     phase = _Phase(executor, notebooks, status_fn, path_fn, n_jobs, prof,
                    SlurmOptions(partition, timeout_min, gpus, cpus_per_task, mem_gb, slurm_extra),
-                   Path(out_dir)/f'{dataset}-{prof}'/'slurm', dry_run, progress, jobs_per_gpu, gpu_ids)
+                   Path(out_dir)/f'{dataset}-{prof}'/'slurm', dry_run, progress, jobs_per_gpu, gpu_ids, dataset,
+                   (run_params or {}).get('data_root'))
     dal = dal_tasks(g, dataset, out_dir, check=notebooks is None, **(run_params or {}))
     notebook_paths(dal + [e for t in dal for e in eval_tasks(t, g)], path_fn)
     table = pd.DataFrame(_phases(phase, dal, g, dataset, prof, out_dir), columns=COLUMNS)
-    phase.say(phase.estimate(g, dataset, prof, run_params or {}) if dry_run else
+    phase.say(phase.estimate(g, run_params or {}) if dry_run else
               summary(table) + f"\nsweep: {(time.time() - t0) / 60:.1f} min")
     return table

@@ -11,7 +11,7 @@ __all__ = ['configuration_scores', 'top_configurations', 'future_model_table', '
 import pandas as pd
 from .checks import check_choice, check_columns, check_int
 from .models import FUTURE_MODELS
-from .reusability import (CONFIG, EVAL, PERF_COLUMNS, context_columns, correlation, eval_pairs, qmp,
+from .reusability import (CONFIG, CORRELATION_METHODS, EVAL, PERF_COLUMNS, context_columns, correlation, eval_pairs, qmp,
     general_reusability, mbar_perf, label_summary)
 
 # %% ../nbs/18_tables.ipynb #1e54aec4
@@ -111,7 +111,7 @@ def qmp_gr_correlation(runs:pd.DataFrame, # one row per DAL run; see `qmp`
                        gr_models=None, # eval architectures averaged in GR (𝓜̄); None: the paper's, refusing others (`reusability.mbar_perf`); 'all'
                       )->float:
     "Correlation (Pearson by default) between QMP and GR over all DAL configurations."
-    check_choice('method', method, ('pearson', 'spearman', 'kendall'))
+    check_choice('method', method, CORRELATION_METHODS)
     _one_context(runs, 'runs'); _one_context(perf, 'perf')
     s = configuration_scores(runs, perf, random_strategy, gr_models).dropna(subset=['qmp', 'gr'])
     if not include_random: s = s[s['strategy'] != random_strategy]

@@ -20,7 +20,6 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import torch
-import torchvision
 from sklearn.datasets import load_digits, make_moons
 from sklearn.model_selection import train_test_split
 from torch import Tensor
@@ -126,15 +125,18 @@ CIFAR10_FOLDER = 'cifar-10-batches-py'
 CIFAR10_FILES = tuple(f'data_batch_{i}' for i in range(1, 6)) + ('test_batch', 'batches.meta')
 DEFAULT_ROOT = 'data'
 
-class _LocalCIFAR10(torchvision.datasets.CIFAR10):
-    "torchvision's CIFAR10 reader that checks files exist instead of matching md5 sums."
-    def _check_integrity(self) -> bool:
-        return all((Path(self.root) / self.base_folder / f).is_file() for f, _ in self.train_list + self.test_list)
+def _local_cifar10(root:str, train:bool):
+    "torchvision's CIFAR10 reader of `root`'s train or test split, checking that the files exist instead of matching md5 sums."
+    from torchvision.datasets import CIFAR10
+    class LocalCIFAR10(CIFAR10):
+        def _check_integrity(self) -> bool:
+            return all((Path(self.root) / self.base_folder / f).is_file() for f, _ in self.train_list + self.test_list)
 
-    def _load_meta(self) -> None:
-        with open(Path(self.root) / self.base_folder / self.meta['filename'], 'rb') as f:
-            self.classes = pickle.load(f, encoding='latin1')[self.meta['key']]
-        self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
+        def _load_meta(self) -> None:
+            with open(Path(self.root) / self.base_folder / self.meta['filename'], 'rb') as f:
+                self.classes = pickle.load(f, encoding='latin1')[self.meta['key']]
+            self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
+    return LocalCIFAR10(root, train=train)
 
 def _cifar_tensors(ds) -> tuple:
     "Raw float images (N,3,32,32) in [0,1] and int64 labels of a torchvision CIFAR10 dataset."
@@ -151,7 +153,7 @@ def _load_cifar10(root=None) -> DALData:
                                 f"{', '.join(CIFAR10_FILES)} in '{folder}/' (missing: {', '.join(missing)}); "
                                 f"unpack cifar-10-python.tar.gz into '{root}' or pass root=...")
     try:
-        tr, te = _LocalCIFAR10(str(root), train=True), _LocalCIFAR10(str(root), train=False)
+        tr, te = _local_cifar10(str(root), train=True), _local_cifar10(str(root), train=False)
     except (pickle.UnpicklingError, EOFError, KeyError, ValueError, TypeError, UnicodeDecodeError) as e:
         raise ValueError(f"root: could not read the CIFAR-10 python pickles in '{folder}/' "
                          f"({type(e).__name__}: {e}); expected the official cifar-10-python files") from e

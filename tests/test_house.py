@@ -1,5 +1,5 @@
-"The package's house rules, read from its source: no import circle between modules, no hand-written module over 400 lines; and the test files run slowest first."
-import ast
+"The package's house rules, read from its source: no import circle between modules, no hand-written module over 400 lines, commands that start without torchvision; and the test files run slowest first."
+import ast, subprocess, sys
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1]/'genreuse'
@@ -47,6 +47,13 @@ def test_no_import_circle():
 def test_no_module_over_400_lines():
     long = {m: n for m, p in MODULES.items() if (n := len(p.read_text().splitlines())) > 400}
     assert not long, f"modules over 400 lines (split them by idea): {long}"
+
+
+def test_commands_start_without_torchvision():
+    "torchvision's import brings torch._dynamo and takes seconds; only CIFAR-10 and torchvision backbones need it, imported where they load"
+    code = "import sys, genreuse.cli; print(sorted(m for m in sys.modules if m.split('.')[0] == 'torchvision'))"
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=PKG.parent)
+    assert r.returncode == 0 and r.stdout.strip() == '[]', r.stdout[-2000:] + r.stderr[-2000:]
 
 
 NBS = PKG.parent/'nbs'

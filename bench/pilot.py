@@ -27,6 +27,10 @@ the paper's (e.g. `--archs resnet6,resnet10,resnet18,mlp`) is a labelled extensi
 pilot-<dataset>-with-<extra archs>.md, and the full grid it prices is the paper's with the extra architectures added to
 the query models and to 𝓜̄. `--strategies` restricts the configurations to some of the store's strategies (an earlier,
 smaller pilot read back from a store that has grown); its report is pilot-<dataset>-<strategies but random>[...].md.
+
+`--grid-stage STAGE` reads the store of the full grid part-way (STAGE names what it holds so far, e.g. base-semi for
+its Base/Semi-SL stage): the same measurability over the configurations it holds, and the wall-time ratio of the grid's
+own sweep log, which prices the rest of the grid; its report is grid-<dataset>-<STAGE>.md and .csv.
 """
 import argparse, json, math
 from dataclasses import replace
@@ -121,6 +125,7 @@ def main():
     ap.add_argument('--archs', default=','.join(EVAL_MODELS),
                     help="𝒜: query architectures analysed and the architectures of 𝓜̄, comma-separated (default the paper's ResNets)")
     ap.add_argument('--strategies', default=None, help="strategies analysed, comma-separated, random among them (default: all the store's)")
+    ap.add_argument('--grid-stage', default=None, help="the store is the full grid's, read part-way at this stage (e.g. base-semi)")
     a = ap.parse_args()
     prof, archs = a.profile or a.dataset, tuple(a.archs.split(','))
     extra = tuple(m for m in archs if m not in EVAL_MODELS)
@@ -154,6 +159,8 @@ def main():
     fits = math.floor(a.wall_hours / per_seed) if math.isfinite(per_seed) else 0
     chosen = [t for t in a.strategies.split(',') if t != 'random'] if a.strategies else []
     name = f"pilot-{a.dataset}" + ''.join(f"-{t}" for t in chosen) + (f"-with-{'-'.join(extra)}" if extra else '')
+    noun = 'grid' if a.grid_stage else 'pilot'
+    if a.grid_stage: name = name.replace('pilot-', 'grid-', 1) + f"-{a.grid_stage}"
     label = (f" — labelled extension: 𝒜 = the paper's ResNets + {', '.join(extra)}" if extra else '')
     grid_words = f"5 strategies × {len(full.models)} architectures ({', '.join(full.models)}) × 4 training methods"
 
@@ -184,16 +191,18 @@ def main():
                     f"{need_claims}; **N for the grid = max(the planner's N, {need_claims})**.",
                     "", f"Each configuration over the {len(seeds)} seeds (Student-t intervals; no test across configurations here):", "",
                     *config_table(scores)]
-    lines = [f"# Pilot on {a.dataset}: measurability and the seed planner{label}", "",
+    stage = f" (its {a.grid_stage} stage, read part-way)" if a.grid_stage else ''
+    lines = [f"# {noun.capitalize()} on {a.dataset}{stage}: measurability and the seed planner{label}", "",
              f"Written by `python bench/pilot.py --store {a.store} --dataset {a.dataset}" + (f" --archs {a.archs}" if extra else '')
-             + (f" --strategies {a.strategies}" if a.strategies else '') + "` from the pilot's store. Pilot grid: "
+             + (f" --strategies {a.strategies}" if a.strategies else '') + (f" --grid-stage {a.grid_stage}" if a.grid_stage else '')
+             + f"` from the {noun}'s store. {'Held so far' if a.grid_stage else 'Pilot grid'}: "
              f"strategies {', '.join(pilot.strategies)} × query models {', '.join(pilot.models)} × trainings "
              f"{', '.join(pilot.trainings)}; 𝓜̄ = {len(evals)} evaluation models ({', '.join(pilot.eval_models)} × "
              f"{', '.join(pilot.eval_trainings)}); budget {budget[0]} + {budget[2]} × {budget[1]} labels; complete seeds: "
              f"{', '.join(map(str, seeds))}.", "",
              f"## Measurability over the {len(configs[configs.strategy != 'random'])} non-random configurations", "", *measured, "",
              "## Wall time", "",
-             f"The pilot's {len(inv)} ended sweep invocation(s) took {wall:.2f} h of wall time (pauses excluded)"
+             f"The {noun}'s {len(inv)} ended sweep invocation(s) took {wall:.2f} h of wall time (pauses excluded)"
              f" for an estimated {est:.2f} compute hours of the work the store holds (every DAL run, each pool's evaluations "
              f"once, their SimCLR pretrainings, each at the budget of its record{'; not counted, no step cost measured: ' + ', '.join(uncounted) if uncounted else ''}): {ratio:.2f} wall hours per compute hour on this machine (work lost to a stop counts in "
              f"the wall time only, so the ratio errs high). The full grid at the profile's present budgets ({grid_words}, {len(full.eval_models) * len(full.eval_trainings)} "

@@ -78,6 +78,11 @@ def test_pilot_report_from_a_logged_sweep(tmp_path, monkeypatch):
         assert m.loc[score, 'configs'] == 2 and m.loc[score, 'seeds'] == 2
         assert np.isclose(m.loc[score, 'reliability'], rel) and np.isclose(m.loc[score, 'p'], p), (score, m.loc[score])
 
+    pilot(store, tmp_path, '--grid-stage', 'base')   # a grid's store read part-way: the same analysis, its own report
+    report = (tmp_path/'grid-digits-base.md').read_text()
+    assert report.startswith('# Grid on digits (its base stage, read part-way)') and "The grid's 2 ended sweep invocation(s)" in report
+    assert pd.read_csv(tmp_path/'grid-digits-base.csv', index_col='score').equals(pd.read_csv(tmp_path/'pilot-digits.csv', index_col='score'))
+
     pilot(store, tmp_path, '--archs', 'resnet6,mlp')
     report = (tmp_path/'pilot-digits-with-mlp.md').read_text()
     assert "labelled extension: 𝒜 = the paper's ResNets + mlp" in report and '𝓜̄ = 2 evaluation models (mlp, resnet6 × base)' in report

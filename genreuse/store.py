@@ -215,15 +215,15 @@ KEYS = ['dataset', 'profile', 'strategy', 'query_model', 'query_training', 'seed
 _STORED = {'query_model': 'model', 'query_training': 'training'}  # table column -> config field
 
 def _runs(out_dir):
-    "(run directory, table keys) of every run in the store"
+    "(run directory, table keys, its `config.json` record) of every run in the store"
     for f in sorted(Path(out_dir).glob('*/dal/*/*/seed*/config.json')):
-        c = read_json(f, required=['config'])['config']
-        yield f.parent, {k: c[_STORED.get(k, k)] for k in KEYS}
+        r = read_json(f, required=['config'])
+        yield f.parent, {k: r['config'][_STORED.get(k, k)] for k in KEYS}, r
 
 def load_cycles(out_dir='runs', # root of the results store
                )->pd.DataFrame:
     "Learning curves: one row per DAL run and completed cycle"
-    frames = [t.assign(**k) for d, k in _runs(out_dir) for t in [cycle_table(d)] if len(t)]
+    frames = [t.assign(**k) for d, k, _ in _runs(out_dir) for t in [cycle_table(d)] if len(t)]
     cols = KEYS + ['cycle', 'n_labeled', 'accuracy', 'train_seconds', 'query_seconds']
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
@@ -239,7 +239,7 @@ def load_runs(out_dir='runs', # root of the results store
              )->pd.DataFrame:
     "One row per finished DAL run: the final accuracy of its query model and the classes its initial pool holds"
     rows = [k | {'accuracy': r['accuracy'], 'n_labeled': len(r['labeled']), 'pool_hash': r['pool_hash']} | _initial_classes(d)
-            for d, k in _runs(out_dir) if (d/'done.json').exists()
+            for d, k, _ in _runs(out_dir) if (d/'done.json').exists()
             for r in [read_json(d/'done.json', required=['labeled', 'pool_hash', 'accuracy'])]]
     return pd.DataFrame(rows, columns=KEYS + ['accuracy', 'n_labeled', 'pool_hash', *CLASS_COLS]).astype(
         {c: 'Int64' for c in CLASS_COLS})
@@ -282,7 +282,7 @@ def fill_initial_classes(out_dir, # root of the results store
     "Add `classes` and `n_classes` to every `initial.json` of `dataset`'s runs that lacks them; returns the files written"
     labels = np.asarray(labels)
     n_classes = int(n_classes if n_classes is not None else labels.max() + 1 if len(labels) else 0)
-    runs = [d for d, k in _runs(out_dir) if k['dataset'] == dataset]
+    runs = [d for d, k, _ in _runs(out_dir) if k['dataset'] == dataset]
     if not runs: raise StoreError(f"dataset: no DAL run of {dataset!r} in {out_dir}")
     new = {}
     for f in [d/'initial.json' for d in runs if (d/'initial.json').exists()]:
@@ -369,12 +369,11 @@ def training_seconds(out_dir='runs', # root of the results store
                     )->pd.DataFrame:
     "One row per training in the store: `phase` 'dal' (a cycle: its query model's training and query) or 'eval', its seed, pool size, seconds and `profile_fields`"
     rows, groups = [], {}
-    for d, k in _runs(out_dir):
+    for d, k, record in _runs(out_dir):
         groups[d.parents[3].name] = k['dataset'], k['profile']
-        fields_ = read_json(d/'config.json').get('profile')
         rows += [dict(phase='dal', dataset=k['dataset'], profile=k['profile'], arch=k['query_model'], training=k['query_training'],
                       seed=k['seed'], n_labeled=c['n_labeled'], seconds=c.get('train_seconds', np.nan) + c.get('query_seconds', 0.),
-                      profile_fields=fields_)
+                      profile_fields=record.get('profile'))
                  for c in read_cycles(d)]
     for g, (dataset, profile) in groups.items():
         for f in sorted((Path(out_dir)/g/'eval').glob('*/*-seed*.json')):

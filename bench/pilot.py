@@ -158,9 +158,9 @@ def main():
     per_seed = estimated_hours(full, prof, budget, n_train, costs) * ratio
     fits = math.floor(a.wall_hours / per_seed) if math.isfinite(per_seed) else 0
     chosen = [t for t in a.strategies.split(',') if t != 'random'] if a.strategies else []
-    name = f"pilot-{a.dataset}" + ''.join(f"-{t}" for t in chosen) + (f"-with-{'-'.join(extra)}" if extra else '')
     noun = 'grid' if a.grid_stage else 'pilot'
-    if a.grid_stage: name = name.replace('pilot-', 'grid-', 1) + f"-{a.grid_stage}"
+    name = (f"{noun}-{a.dataset}" + ''.join(f"-{t}" for t in chosen) + (f"-with-{'-'.join(extra)}" if extra else '')
+            + (f"-{a.grid_stage}" if a.grid_stage else ''))
     label = (f" — labelled extension: 𝒜 = the paper's ResNets + {', '.join(extra)}" if extra else '')
     grid_words = f"5 strategies × {len(full.models)} architectures ({', '.join(full.models)}) × 4 training methods"
 

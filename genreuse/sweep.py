@@ -92,21 +92,21 @@ def _check_fresh(g, prof:str):
             for name in getattr(g, f): reg.fresh(name, f)
     PROFILES.fresh(prof, 'profile')
 
-def _phases(phase, dal, g, dataset, prof, out_dir):
+def _phases(phase, dal, g, out_dir):
     "Rows of the phases of a sweep: the DAL runs `dal`, the evaluations of the finished ones (𝓜̄ and other families), the future models'"
     rows = phase(dal, 'dal', 'DAL runs')
     done = dal if phase.dry_run else [t for t in dal if phase.status_fn('dal', **t.params) == 'done']
     sets = ('eval', 'other') if g.future_on == 'top' else ('eval', 'other', 'future')
     rows += phase([e for t in done for e in eval_tasks(t, g, sets)], 'eval', 'evaluations')
-    if g.future_on == 'top' and g.future_models: rows += _future_phase(phase, done, g, dataset, prof, out_dir)
+    if g.future_on == 'top' and g.future_models: rows += _future_phase(phase, done, g, out_dir)
     return rows
 
-def _future_phase(phase, done, g, dataset, prof, out_dir):
+def _future_phase(phase, done, g, out_dir):
     "Rows of the future-model evaluations of the top configurations (`future_on='top'`)"
     if phase.dry_run:
         phase.say(f"future models: chosen after the evaluations (top {g.top_n} by GR and by QMP, plus random)")
         return []
-    ctx = lambda df: df[(df['dataset'] == dataset) & (df['profile'] == prof)]
+    ctx = lambda df: df[(df['dataset'] == phase.dataset) & (df['profile'] == phase.profile)]
     targets = future_targets(done, g, ctx(load_runs(out_dir)), ctx(load_perf(out_dir)))
     return phase([e for t in targets for e in eval_tasks(t, g, ('future',))], 'eval', 'future-model evaluations')
 
@@ -157,7 +157,7 @@ def sweep(grid:str='paper', # grid name in `GRIDS` ('paper', 'smoke') or a `Grid
                    (run_params or {}).get('data_root'))
     dal = dal_tasks(g, dataset, out_dir, check=notebooks is None, **(run_params or {}))
     notebook_paths(dal + [e for t in dal for e in eval_tasks(t, g)], path_fn)
-    table = pd.DataFrame(_phases(phase, dal, g, dataset, prof, out_dir), columns=COLUMNS)
+    table = pd.DataFrame(_phases(phase, dal, g, out_dir), columns=COLUMNS)
     phase.say(phase.estimate(g, run_params or {}) if dry_run else
               summary(table) + f"\nsweep: {(time.time() - t0) / 60:.1f} min")
     return table

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .checks import check_int
 from .daldata import array_hash
 
 # %% ../nbs/06_store.ipynb #08a092a8
@@ -319,9 +320,15 @@ _OPTIONAL = {'curves': CURVE_KEYS}   # tables an export may lack (written before
 
 def export_tables(out_dir='runs', # root of the results store
                   dest='results', # directory for cycles.csv, runs.csv, perf.csv and curves.csv
+                  seeds=None, # the seeds exported (a list of ints); None: every seed of the store
                  )->Path:
     "Write the store's learning curves, runs, evaluations and random-pool curves as tidy CSV tables"
     tables = {n: _LOADERS[n](out_dir) for n in TABLES}
+    if seeds is not None:
+        seeds, have = [check_int('seeds', s, 0) for s in seeds], sorted(set(tables['runs']['seed']))
+        if missing := sorted(set(seeds) - set(have)):
+            raise ValueError(f"seeds: {missing} have no finished DAL run in {out_dir}; it has seeds {have}")
+        tables = {n: t[t['seed'].isin(seeds)] for n, t in tables.items()}
     dest = check_out_dir(dest, 'dest')
     for name, df in tables.items(): atomic_write(dest/f'{name}.csv', df.to_csv(index=False).encode(), 'dest')
     return dest

@@ -4,8 +4,9 @@
 # the reuse evaluation of every final pool by the 12 evaluation models and by the held-out families, the future models
 # on the top configurations, the frozen SimCLR probe (a linear head on the SimCLR ResNet-18's features) as one more query
 # model with Base, whose pools 𝓜̄ and the held-out families evaluate (reuse across families; no future models), each
-# seed's random-pool learning curve (REU* in label units), the export, the replication notebooks 30-36 executed on
-# those results, and 37_testbeds (every testbed side by side) executed again.
+# seed's random-pool learning curve (REU* in label units), the export (of those seeds only: a store may hold a seed
+# part-way), the replication notebooks 30-36 executed on those results, and 37_testbeds (every testbed side by side)
+# executed again.
 #   digits:  the quick default; 3 seeds; held out: the probe; its pages are the notebooks in nbs/ themselves (executed
 #            in place).
 #   mnist1d: the CPU testbed where GR is measurable; SEEDS (default 0, ..., N - 1 with N the pilot's seeds for the grid,
@@ -48,19 +49,19 @@ if [ $whole = yes ]; then scripts/sweep-logged.sh "$store" "${args[@]}" --seeds 
 if [ -n "$probes" ]; then
   scripts/sweep-logged.sh "$store" "${args[@]}" --seeds "$seeds" --models $probe --trainings base --eval-trainings "$trainings" --future-models ''
 fi
-python - "$store" "$dataset" "$trainings" <<'EOF'
+python - "$store" "$dataset" "$trainings" "$seeds" <<'EOF'
 import sys
 from genreuse.loop import DALConfig
 from genreuse.pools import random_curve
-from genreuse.store import load_runs
-store, dataset, trainings = sys.argv[1:]
+store, dataset, trainings, seeds = sys.argv[1:]
 root = 'data' if dataset == 'mnist1d' else None
-for seed in sorted(load_runs(store).query('dataset == @dataset').seed.unique()):
-    random_curve(DALConfig(dataset=dataset, seed=int(seed), out_dir=store, data_root=root), eval_trainings=trainings.split(','),
+for seed in map(int, seeds.split(',')):
+    random_curve(DALConfig(dataset=dataset, seed=seed, out_dir=store, data_root=root), eval_trainings=trainings.split(','),
                  progress=True)
 EOF
-python -c "from genreuse.store import export_tables; print(export_tables('$store', 'results/$dataset'))"
+python -c "from genreuse.store import export_tables; print(export_tables('$store', 'results/$dataset', seeds=[$seeds]))"
 mkdir -p "$pages"
+[ "$pages" = nbs ] || echo "executed copies of the replication notebooks in nbs/ (scripts/replicate.sh): nbdev-test tests the sources" > "$pages/.notest"
 for nb in 23_sweep 30_learning_curves 31_penalty_matrices 32_paper_tables 33_two_moons 34_findings 35_choice_of_mbar 36_gr_validity; do
   if [ "$pages" = nbs ]; then
     (cd nbs && jupyter nbconvert --to notebook --execute --inplace "$nb.ipynb")

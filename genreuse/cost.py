@@ -135,7 +135,13 @@ def dearest_first(tasks:list, # `Task`s of one dataset
 
 # %% ../nbs/22_cost.ipynb #b2e4d6f8
 _STAMP = r'(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)'
-_TIME = r'(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ|\d\d:\d\d:\d\dZ)'   # a pause may end with the time only (same day)
+_TIME = r'(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?Z|\d\d:\d\d(?::\d\d)?Z)'   # a pause's times may lack the date (and seconds)
+
+def _instant(stamp:str, after:pd.Timestamp)->pd.Timestamp:
+    "The UTC time `stamp`; one without a date is the first such time of day at or after `after` (within a day of it)"
+    if 'T' in stamp: return pd.Timestamp(stamp)
+    t = pd.Timestamp(f"{after.date()}T{stamp}")
+    return t if t >= after else t + pd.Timedelta(days=1)
 
 def sweep_invocations(log:str # the text of a sweep log (`<store>/sweep.log` of `scripts/sweep-logged.sh`)
                      )->pd.DataFrame:
@@ -143,16 +149,18 @@ def sweep_invocations(log:str # the text of a sweep log (`<store>/sweep.log` of 
     rows = []
     for n, line in enumerate(log.splitlines(), 1):
         if m := re.match(rf'invocation started {_STAMP}', line):
-            rows.append(dict(start=pd.Timestamp(m[1]), end=pd.NaT, ended='', paused=0.))
-        elif m := re.match(rf'(invocation (finished|stopped) {_STAMP}|paused {_STAMP} - {_TIME})', line):
+            rows.append(dict(start=pd.Timestamp(m[1]), end=pd.NaT, ended='', paused=0., last=pd.Timestamp(m[1])))
+        elif m := re.match(rf'(invocation (finished|stopped) {_STAMP}|paused {_TIME} - {_TIME})', line):
             if not rows or rows[-1]['ended']:
                 raise ValueError(f"log: line {n} ({line[:40]!r}...) is outside an invocation (no 'invocation started' line before it)")
             r = rows[-1]
             if m[2]: r.update(end=pd.Timestamp(m[3]), ended=m[2])
             else:
-                a = pd.Timestamp(m[4])
-                b = pd.Timestamp(m[5] if 'T' in m[5] else f"{m[4][:10]}T{m[5]}")
-                r['paused'] += (b - a).total_seconds() / 60
+                a = _instant(m[4], r['last'])
+                r['last'] = _instant(m[5], a)
+                r['paused'] += (r['last'] - a).total_seconds() / 60
+        elif line.startswith('paused'):
+            raise ValueError(f"log: line {n} ({line[:40]!r}...) is not a pause line 'paused <UTC time> - <UTC time> ...'")
     df = pd.DataFrame(rows, columns=['start', 'end', 'ended', 'paused'])
     df[['start', 'end']] = df[['start', 'end']].apply(pd.to_datetime, utc=True)   # UTC even where no invocation has ended
     return df.assign(wall=(df['end'] - df['start']).dt.total_seconds() / 60 - df['paused'])

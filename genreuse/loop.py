@@ -271,21 +271,26 @@ def dal_status(**params)->str:
     "'done', 'partial', 'missing' or 'stale' (stored with another profile) for the DAL run(s) of `run_dal.ipynb` parameters"
     return _combine([_run_state(c) for c in dal_configs(**params)])
 
-def eval_status(eval_models=EVAL_MODELS, eval_trainings=TRAININGS, **params)->str:
+def eval_status(eval_models=EVAL_MODELS, eval_trainings=TRAININGS,
+                curve:bool=False, # the random-pool learning curve of each seed instead of the run's final pool
+                **params)->str:
     "'done', 'partial', 'missing' or 'stale' (its run or an evaluation stored with another profile) for the evaluations of `run_eval.ipynb` parameters"
-    return _combine(['stale' if _run_state(c) == 'stale' else
-                     store.eval_state(c.out_dir, c, eval_models, eval_trainings, {m: c.resolve_profile(m).record() for m in eval_models},
-                                      {(m, t): unread_fields(m, t) for m in eval_models for t in eval_trainings})
-                     for c in dal_configs(**params)])
+    def state(c):
+        profiles = {m: c.resolve_profile(m).record() for m in eval_models}
+        ignore = {(m, t): unread_fields(m, t) for m in eval_models for t in eval_trainings}
+        if curve: return store.curve_state(c.out_dir, c, eval_models, eval_trainings, profiles, ignore)
+        return 'stale' if _run_state(c) == 'stale' else store.eval_state(c.out_dir, c, eval_models, eval_trainings, profiles, ignore)
+    return _combine([state(c) for c in dal_configs(**params)])
 
 def notebook_path(kind:str, # 'dal' or 'eval'
                   eval_models=EVAL_MODELS, # (eval) evaluation architectures
                   eval_trainings=TRAININGS, # (eval) evaluation training methods
+                  curve:bool=False, # (eval) the random-pool learning curve of each seed: `run_curve-...`
                   **params)->Path:
     "Where a sweep saves the executed `run_dal.ipynb` / `run_eval.ipynb` for these parameters"
     check_choice('kind', kind, ('dal', 'eval'))
     cfgs = dal_configs(**params)
-    name = f"run_{kind}-seed{'-'.join(str(c.seed) for c in cfgs)}"
+    name = f"run_{'curve' if curve and kind == 'eval' else kind}-seed{'-'.join(str(c.seed) for c in cfgs)}"
     if kind == 'eval' and (tuple(eval_models), tuple(eval_trainings)) != (EVAL_MODELS, TRAININGS):
         name += f"-{'_'.join(eval_models)}-{'_'.join(eval_trainings)}"
     return cfgs[0].run_dir().parent/f'{name}.ipynb'

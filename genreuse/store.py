@@ -8,9 +8,9 @@ Docs: https://genreuse.github.io/genreuse/store.html.md"""
 __all__ = ['RUN_KEYS', 'CYCLE_KEYS', 'KEYS', 'CLASS_COLS', 'EVAL_KEYS', 'CURVE_KEYS', 'TABLES', 'StoreError', 'atomic_write',
            'write_json', 'read_json', 'check_out_dir', 'run_dir', 'pool_hash', 'pool_dir', 'eval_file',
            'check_fingerprint', 'differing_keys', 'claim_dir', 'read_cycles', 'cycle_table', 'run_state', 'final_pool',
-           'profile_diff', 'eval_state', 'load_cycles', 'load_runs', 'load_perf', 'pool_evals', 'pool_classes',
-           'fill_initial_classes', 'curve_index_file', 'load_curves', 'export_tables', 'read_tables', 'read_results',
-           'training_seconds']
+           'profile_diff', 'pools_state', 'eval_state', 'load_cycles', 'load_runs', 'load_perf', 'pool_evals',
+           'pool_classes', 'fill_initial_classes', 'curve_index_file', 'curve_state', 'load_curves', 'export_tables',
+           'read_tables', 'read_results', 'training_seconds']
 
 # %% ../nbs/06_store.ipynb #55f397e0
 import json, os, tempfile
@@ -199,17 +199,26 @@ def profile_diff(stored:dict, # a stored record that may hold a `profile`
     "The profile fields in which `stored` differs from `profile`; a record without a profile differs in none"
     return differing_keys(stored.get('profile', profile), profile, ignore)
 
+def pools_state(out_dir, cfg, # the store and a run of the pools' dataset, profile and seed
+                phashes:list, # hashes of the evaluated pools
+                eval_models, eval_trainings,
+                profiles:dict=None, # {eval model: its profile record}; a record trained with another one is not done
+                ignore:dict=None, # {(eval model, eval training): profile fields it never reads}; None: all compared
+               )->str:
+    "'done', 'partial' or 'missing' for the evaluations of the pools `phashes` by `eval_models` x `eval_trainings`; 'stale' if one was trained with another profile"
+    profiles, ignore = profiles or {}, ignore or {}
+    files = [(m, t, eval_file(out_dir, cfg, h, m, t)) for h in phashes for m in eval_models for t in eval_trainings]
+    have = [f for *_, f in files if f.exists()]
+    stale = [f for m, t, f in files if f in have and m in profiles and profile_diff(read_json(f), profiles[m], ignore.get((m, t), ()))]
+    return 'stale' if stale else 'done' if len(have) == len(files) else 'partial' if have else 'missing'
+
 def eval_state(out_dir, cfg, eval_models, eval_trainings,
                profiles:dict=None, # {eval model: its profile record}; a record trained with another one is not done
                ignore:dict=None, # {(eval model, eval training): profile fields it never reads}; None: all compared
               )->str:
-    "'done', 'partial' or 'missing' for the evaluations of `cfg`'s final pool by `eval_models` x `eval_trainings`; 'stale' if one was trained with another profile"
+    "`pools_state` of the final pool of the DAL run `cfg`: 'missing' while the run is not finished"
     if run_state(out_dir, cfg) != 'done': return 'missing'
-    phash, profiles, ignore = final_pool(out_dir, cfg)['pool_hash'], profiles or {}, ignore or {}
-    files = [(m, t, eval_file(out_dir, cfg, phash, m, t)) for m in eval_models for t in eval_trainings]
-    have = [f for *_, f in files if f.exists()]
-    stale = [f for m, t, f in files if f in have and m in profiles and profile_diff(read_json(f), profiles[m], ignore.get((m, t), ()))]
-    return 'stale' if stale else 'done' if len(have) == len(files) else 'partial' if have else 'missing'
+    return pools_state(out_dir, cfg, [final_pool(out_dir, cfg)['pool_hash']], eval_models, eval_trainings, profiles, ignore)
 
 # %% ../nbs/06_store.ipynb #9f9e7d31
 KEYS = ['dataset', 'profile', 'strategy', 'query_model', 'query_training', 'seed']
@@ -302,6 +311,16 @@ CURVE_KEYS = ['dataset', 'profile', 'eval_model', 'eval_training', 'seed', 'n_la
 def curve_index_file(out_dir, cfg)->Path:
     "Index of the random-pool learning curve of `cfg`'s dataset, profile and seed: `{'pools': [[size, hash], ...]}`"
     return Path(out_dir)/f'{cfg.dataset}-{cfg.profile}'/'curves'/f'seed{cfg.seed}.json'
+
+def curve_state(out_dir, cfg, eval_models, eval_trainings,
+                profiles:dict=None, # {eval model: its profile record}; a record trained with another one is not done
+                ignore:dict=None, # {(eval model, eval training): profile fields it never reads}; None: all compared
+               )->str:
+    "`pools_state` of the pools of the random-pool learning curve of `cfg`'s seed: 'missing' while it has no index"
+    f = curve_index_file(out_dir, cfg)
+    if not f.exists(): return 'missing'
+    hashes = [h for _, h in read_json(f, required=['pools'])['pools']]
+    return pools_state(out_dir, cfg, hashes, eval_models, eval_trainings, profiles, ignore)
 
 def load_curves(out_dir='runs', # root of the results store
                )->pd.DataFrame:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 import pandas as pd
+from fastcore.script import bool_arg
 from .checks import check_choice
 from .data import check_dataset
 from .loop import DALConfig
@@ -21,7 +22,7 @@ from .models import MODELS
 from .profiles import PROFILES
 from .strategies import STRATEGIES
 from .store import load_runs, load_perf
-from .grid import get_grid, dal_tasks, eval_tasks, future_targets
+from .grid import get_grid, curve_tasks, dal_tasks, eval_tasks, future_targets
 from .executors import (EXECUTORS, COLUMNS, SlurmOptions, local_workers, loop_notebook_path, loop_status,
                                 notebook_paths, run_device, run_tasks, slurm_parameters)
 from .cost import cost_report, dearest_first, sweep_steps, train_size
@@ -93,11 +94,12 @@ def _check_fresh(g, prof:str):
     PROFILES.fresh(prof, 'profile')
 
 def _phases(phase, dal, g, out_dir):
-    "Rows of the phases of a sweep: the DAL runs `dal`, the evaluations of the finished ones (𝓜̄ and other families), the future models'"
+    "Rows of the phases of a sweep: the DAL runs `dal`, the evaluations of the finished ones (𝓜̄ and other families), the random-pool curves, the future models'"
     rows = phase(dal, 'dal', 'DAL runs')
     done = dal if phase.dry_run else [t for t in dal if phase.status_fn('dal', **t.params) == 'done']
     sets = ('eval', 'other') if g.future_on == 'top' else ('eval', 'other', 'future')
     rows += phase([e for t in done for e in eval_tasks(t, g, sets)], 'eval', 'evaluations')
+    if curves := curve_tasks(done, g): rows += phase(curves, 'eval', 'random-pool curves')
     if g.future_on == 'top' and g.future_models: rows += _future_phase(phase, done, g, out_dir)
     return rows
 
@@ -135,6 +137,7 @@ def sweep(grid:str='paper', # grid name in `GRIDS` ('paper', 'smoke') or a `Grid
           other_trainings:str=None, # their training methods; None: the grid's (base)
           future_models:str=None, # future evaluation models (list or comma-separated); None: the grid's; '': none
           future_on:str=None, # pools the future models evaluate: 'top' or 'all'; None: the grid's
+          curves:bool_arg=None, # also each seed's random-pool learning curve by 𝓜̄ (REU* in labels): true or false; None: the grid's
           run_params:dict=None, # more `DALConfig` fields for every run, e.g. {'weights_dir': 'w', 'cycles': 2}
           dry_run:bool=False, # only print the tasks, their status and the sweep's cost; run nothing
           notebooks:dict=None, # notebook per task kind; None: `run_notebooks()`
@@ -145,7 +148,7 @@ def sweep(grid:str='paper', # grid name in `GRIDS` ('paper', 'smoke') or a `Grid
     "Run the DAL runs of `grid` on `dataset`, then the reuse evaluations of the finished ones; table of all tasks"
     g = get_grid(grid, profile=profile, strategies=strategies, models=models, trainings=trainings, seeds=seeds,
                  eval_models=eval_models, eval_trainings=eval_trainings, other_models=other_models,
-                 other_trainings=other_trainings, future_models=future_models, future_on=future_on)
+                 other_trainings=other_trainings, future_models=future_models, future_on=future_on, curves=curves)
     check_choice('executor', executor, EXECUTORS)
     check_dataset(dataset, fresh_kernels=True)  # the run notebooks' fresh kernels must find it (see genreuse.data)
     status_fn, path_fn, prof, t0 = status_fn or loop_status, path_fn or loop_notebook_path, g.profile or dataset, time.time()
@@ -156,7 +159,7 @@ def sweep(grid:str='paper', # grid name in `GRIDS` ('paper', 'smoke') or a `Grid
                    Path(out_dir)/f'{dataset}-{prof}'/'slurm', dry_run, progress, jobs_per_gpu, gpu_ids, dataset,
                    (run_params or {}).get('data_root'))
     dal = dal_tasks(g, dataset, out_dir, check=notebooks is None, **(run_params or {}))
-    notebook_paths(dal + [e for t in dal for e in eval_tasks(t, g)], path_fn)
+    notebook_paths(dal + [e for t in dal for e in eval_tasks(t, g)] + curve_tasks(dal, g), path_fn)
     table = pd.DataFrame(_phases(phase, dal, g, out_dir), columns=COLUMNS)
     phase.say(phase.estimate(g, run_params or {}) if dry_run else
               summary(table) + f"\nsweep: {(time.time() - t0) / 60:.1f} min")

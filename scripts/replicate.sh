@@ -4,7 +4,7 @@
 # the reuse evaluation of every final pool by the 12 evaluation models and by the held-out families, the future models
 # on the top configurations, the frozen SimCLR probe (a linear head on the SimCLR ResNet-18's features) as one more query
 # model with Base, whose pools 𝓜̄ and the held-out families evaluate (reuse across families; no future models), each
-# seed's random-pool learning curve (REU* in label units), the export (of those seeds only: a store may hold a seed
+# seed's random-pool learning curve (REU* in label units; tasks of the paper grid's sweep), the export (of those seeds only: a store may hold a seed
 # part-way), the replication notebooks 30-36 executed on those results, and 37_testbeds (every testbed side by side)
 # executed again.
 #   digits:  the quick default; 3 seeds; held out: the probe; its pages are the notebooks in nbs/ themselves (executed
@@ -49,16 +49,6 @@ if [ $whole = yes ]; then scripts/sweep-logged.sh "$store" "${args[@]}" --seeds 
 if [ -n "$probes" ]; then
   scripts/sweep-logged.sh "$store" "${args[@]}" --seeds "$seeds" --models $probe --trainings base --eval-trainings "$trainings" --future-models ''
 fi
-python - "$store" "$dataset" "$trainings" "$seeds" <<'EOF'
-import sys
-from genreuse.loop import DALConfig
-from genreuse.pools import random_curve
-store, dataset, trainings, seeds = sys.argv[1:]
-root = 'data' if dataset == 'mnist1d' else None
-for seed in map(int, seeds.split(',')):
-    random_curve(DALConfig(dataset=dataset, seed=seed, out_dir=store, data_root=root), eval_trainings=trainings.split(','),
-                 progress=True)
-EOF
 python -c "from genreuse.store import export_tables; print(export_tables('$store', 'results/$dataset', seeds=[$seeds]))"
 mkdir -p "$pages"
 [ "$pages" = nbs ] || echo "executed copies of the replication notebooks in nbs/ (scripts/replicate.sh): nbdev-test tests the sources" > "$pages/.notest"

@@ -12,7 +12,7 @@ import torch
 
 from genreuse.data import DATASETS, DATASETS_ENV, load_data, register_dataset, write_image_folder
 from genreuse.loop import DALConfig, run_dal, run_eval
-from genreuse.store import load_perf, load_runs
+from genreuse.store import load_curves, load_perf, load_runs
 from genreuse.grid import get_grid
 from genreuse.sweep import sweep
 
@@ -58,12 +58,14 @@ def run_and_evaluate(dataset, out, model='resnet6', eval_models=('resnet6', 'mlp
     return ev
 
 
-def two_config_sweep(dataset, out, model='resnet6', eval_models='resnet6', **run_params):
-    "The smoke grid (random and margin) on `dataset` with the real run notebooks; every task must be done"
-    grid = get_grid('smoke', models=model, eval_models=eval_models, eval_trainings='base')
-    t = sweep(grid, dataset, out_dir=str(out/'sweep'), n_jobs=1, progress=False,
+def two_config_sweep(dataset, out, model='resnet6', eval_models='resnet6', curves=False, **run_params):
+    "The smoke grid (random and margin; `curves`: and the random-pool curve) on `dataset` with the real run notebooks; every task must be done"
+    grid = get_grid('smoke', models=model, eval_models=eval_models, eval_trainings='base', curves=curves)
+    kw = dict(out_dir=str(out/'sweep'), n_jobs=1, progress=False,
               run_params=dict(weights_dir=str(out/'w'), init_size=4, query_size=3, cycles=1, **run_params))
-    assert list(t.status) == ['done'] * 4, t[['task', 'status', 'error']].to_string()
+    t = sweep(grid, dataset, **kw)
+    assert list(t.status) == ['done'] * (4 + curves), t[['task', 'status', 'error']].to_string()
+    if curves: assert list(sweep(grid, dataset, **kw).status) == ['skipped'] * 5   # the curve task is done too
     perf = load_perf(out/'sweep')
     assert sorted(set(perf.strategy)) == ['margin', 'random'] and set(perf.dataset) == {dataset}
     return perf
@@ -77,7 +79,11 @@ def test_registered_dataset_runs_evaluates_and_sweeps(own_module, tmp_path):
     assert (d.name, d.x_train.shape, d.num_classes) == ('stripes', (40, 1, 12, 12), 2)
     run_and_evaluate('stripes', tmp_path)
     assert (tmp_path/'runs'/'stripes-smoke'/'dal'/'margin'/'resnet6-base'/'seed0'/'done.json').exists()
-    two_config_sweep('stripes', tmp_path)
+    perf = two_config_sweep('stripes', tmp_path, curves=True)
+    curve = load_curves(tmp_path/'sweep')   # the random pools of 4, 7 labels (the Random run's), then 7 x 1.5, 2, 3
+    assert sorted(curve.n_labeled) == [4, 7, 11, 14, 21] and set(curve.eval_model) == {'resnet6'}
+    rand = perf[perf.strategy == 'random']
+    assert curve[curve.n_labeled == 7].accuracy.tolist() == rand.accuracy.tolist()   # REU*'s baseline is on the curve
 
 
 def test_module_path_dataset_from_the_command_line(own_module, tmp_path):

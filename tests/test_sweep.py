@@ -20,7 +20,7 @@ ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONPATH': str(ROOT)}
 
 
 def marker(kind, p):
-    return (Path(p['out_dir'])/'markers'/kind/
+    return (Path(p['out_dir'])/'markers'/('curve' if p.get('curve') else kind)/
             f"{p['strategy']}-{p['model']}-{p['training']}-{'_'.join(p.get('eval_models') or [])}.done")
 
 
@@ -32,7 +32,7 @@ def status(kind, **p):
 
 def nb_path(kind, **p):
     "Fixture notebook-path function"
-    return Path(p['out_dir'])/'nbs'/kind/f"{p['strategy']}-{p['model']}-{'_'.join(p.get('eval_models') or [])}.ipynb"
+    return Path(p['out_dir'])/'nbs'/('curve' if p.get('curve') else kind)/f"{p['strategy']}-{p['model']}-{'_'.join(p.get('eval_models') or [])}.ipynb"
 
 
 def fixture_sweep(out, **kw):
@@ -378,20 +378,24 @@ def test_slurm_submission_error_is_reported(slurm_cluster, tmp_path):
 
 def test_dry_run_lists_paper_grid(tmp_path, capsys):
     """The real loop's status and notebook-path functions on the paper grid: nothing done yet in an empty results root,
-    every task has its own executed notebook (the future-model evaluations too), and a dry run writes nothing"""
+    every task has its own executed notebook (the future-model evaluations and the random-pool curves too), and a dry
+    run writes nothing"""
     rc = genreuse_sweep(grid='paper', dataset='digits', out_dir=str(tmp_path), dry_run=True)
     out, err = capsys.readouterr()
     assert rc == 0, err
     lines, cost = out.split('\n\n', 1)
     lines = lines.strip().splitlines()
-    assert len(lines) == 60 + 60 + 1 and all(l.startswith('missing') for l in lines[:-1])
+    assert len(lines) == 60 + 60 + 12 + 1 and all(l.startswith('missing') for l in lines[:-1])
     assert lines[0].split() == ['missing', 'dal', 'random/resnet6-base', 'seed', '0,1,2']
+    assert lines[-2].split() == ['missing', 'curve', 'random/resnet6-base', 'seed', '0,1,2', 'by', 'resnet18', 'x', '3sl']
     assert lines[-1].startswith('future models: chosen after the evaluations')
     assert cost.startswith('trainings of this sweep (profile digits, 1007 training rows, 20 + 4 x 20 labels):')
     rc = genreuse_sweep(grid='paper', dataset='digits', out_dir=str(tmp_path), future_on='all', dry_run=True)
     lines = capsys.readouterr().out.split('\n\n')[0].strip().splitlines()
-    assert rc == 0 and len(lines) == 60 + 120
-    assert lines[-1].endswith('by wrn28_2,wrn28_10 x base,semi,self,3sl')
+    assert rc == 0 and len(lines) == 60 + 120 + 12
+    assert lines[-13].endswith('by wrn28_2,wrn28_10 x base,semi,self,3sl')
+    rc = genreuse_sweep(grid='paper', dataset='digits', out_dir=str(tmp_path), curves=False, dry_run=True)
+    assert rc == 0 and 'curve' not in capsys.readouterr().out
     assert not any(tmp_path.iterdir())
 
 

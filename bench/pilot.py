@@ -162,6 +162,7 @@ def main():
     name = (f"{noun}-{a.dataset}" + ''.join(f"-{t}" for t in chosen) + (f"-with-{'-'.join(extra)}" if extra else '')
             + (f"-{a.grid_stage}" if a.grid_stage else ''))
     label = (f" — labelled extension: 𝒜 = the paper's ResNets + {', '.join(extra)}" if extra else '')
+    curve_words = ", each seed's random-pool curves by 𝓜̄" if full.curves else ''
     grid_words = f"5 strategies × {len(full.models)} architectures ({', '.join(full.models)}) × 4 training methods"
 
     out = Path(a.out)
@@ -204,9 +205,9 @@ def main():
              "## Wall time", "",
              f"The {noun}'s {len(inv)} ended sweep invocation(s) took {wall:.2f} h of wall time (pauses excluded)"
              f" for an estimated {est:.2f} compute hours of the work the store holds (every DAL run, each pool's evaluations "
-             f"once, their SimCLR pretrainings, each at the budget of its record{'; not counted, no step cost measured: ' + ', '.join(uncounted) if uncounted else ''}): {ratio:.2f} wall hours per compute hour on this machine (work lost to a stop counts in "
+             f"once, the random-pool curves, their SimCLR pretrainings, each at the budget of its record{'; not counted, no step cost measured: ' + ', '.join(uncounted) if uncounted else ''}): {ratio:.2f} wall hours per compute hour on this machine (work lost to a stop counts in "
              f"the wall time only, so the ratio errs high). The full grid at the profile's present budgets ({grid_words}, {len(full.eval_models) * len(full.eval_trainings)} "
-             f"𝓜̄ evaluations per pool, the future models on the top pools) costs {per_seed:.2f} wall hours per seed at that ratio: "
+             f"𝓜̄ evaluations per pool, the future models on the top pools{curve_words}) costs {per_seed:.2f} wall hours per seed at that ratio: "
              f"{fits} seed(s) fit in {a.wall_hours:g} h; N seeds would take {grid_n}."]
     (out/f'{name}.md').write_text('\n'.join(lines) + '\n')
     print('\n'.join(lines))

@@ -1,29 +1,20 @@
 "The convergence check `bench/convergence.py` end to end on a tiny profile: rows per training, resume, the report."
-import importlib.util, io, runpy, shutil, sys
-from contextlib import chdir, redirect_stderr, redirect_stdout
+import importlib.util, shutil
 from pathlib import Path
-from types import SimpleNamespace
-from unittest.mock import patch
 
 import numpy as np, pandas as pd, pytest, torch
 from scipy import stats
+
+from script_runner import run_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_check(tmp_path, *extra):
-    """Run bench/convergence.py in this process (runpy, as `__main__`, in the project root: no new interpreter to start);
-    its exit code, standard output and error, as a finished command's"""
-    argv = [str(ROOT/'bench'/'convergence.py'), '--profile', 'smoke', '--archs', 'resnet6', '--trainings', 'base', 'self',
-            '--seeds', '0', '1', '--min-seeds', '2', '--factor', '2', '--jobs', '1',
-            '--out-dir', str(tmp_path), '--weights-dir', str(tmp_path/'w'), *extra]
-    out, err, code = io.StringIO(), io.StringIO(), 0
-    with patch.object(sys, 'argv', argv), chdir(ROOT), redirect_stdout(out), redirect_stderr(err):
-        try: runpy.run_path(argv[0], run_name='__main__')
-        except SystemExit as e:   # as the interpreter ends: a message goes to stderr with status 1
-            if isinstance(e.code, str): print(e.code, file=sys.stderr)
-            code = 1 if isinstance(e.code, str) else e.code or 0
-    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+    "Run bench/convergence.py in this process (`run_script`); its exit code, standard output and error"
+    return run_script(ROOT/'bench'/'convergence.py', '--profile', 'smoke', '--archs', 'resnet6', '--trainings', 'base', 'self',
+                      '--seeds', '0', '1', '--min-seeds', '2', '--factor', '2', '--jobs', '1',
+                      '--out-dir', tmp_path, '--weights-dir', tmp_path/'w', *extra)
 
 
 def t_interval(d, level=0.9):

@@ -1,8 +1,10 @@
 "End-to-end tests of DAL and reuse-evaluation runs: papermill notebooks, CLI, resume after SIGKILL, bad input."
-import json, os, runpy, signal, subprocess, sys, time
+import json, os, signal, subprocess, sys, time
 from pathlib import Path
 
 import pytest
+
+from script_runner import run_script
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -100,18 +102,11 @@ BAD = [
 ]
 
 
-def cli_in_this_process(cmd, *args, monkeypatch, capsys):
-    "The exit status and stderr of the console script `cmd` run in this process (runpy, as `__main__`): no new interpreter to start"
-    monkeypatch.setattr(sys, 'argv', [str(BIN/cmd), *map(str, args)])
-    with pytest.raises(SystemExit) as e: runpy.run_path(str(BIN/cmd), run_name='__main__')
-    return e.value.code, capsys.readouterr().err
-
-
 @pytest.mark.parametrize('args,message', BAD, ids=[m.split(':')[0].split(' ')[0] + str(i) for i, (a, m) in enumerate(BAD)])
-def test_cli_bad_input(tmp_path, args, message, monkeypatch, capsys):
-    code, stderr = cli_in_this_process('genreuse-run', '--out-dir', tmp_path/'runs', *args, monkeypatch=monkeypatch, capsys=capsys)
-    assert code == 2
-    lines = stderr.strip().splitlines()
+def test_cli_bad_input(tmp_path, args, message):
+    r = run_script(BIN/'genreuse-run', '--out-dir', tmp_path/'runs', *args)   # in this process: no interpreter to start
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
     assert message in lines[-1]
     assert len(lines) == 1 or lines[0].startswith('usage:')  # argparse prints its usage before a type error
     assert not (tmp_path/'runs').exists() or not any((tmp_path/'runs').rglob('*.json'))

@@ -1,12 +1,12 @@
 "The pilot report `bench/pilot.py` end to end: a logged smoke sweep of two seeds, its measurability checked by hand."
-import importlib.util, os, runpy, subprocess, sys
+import importlib.util, os, subprocess, sys
 from dataclasses import replace
-from contextlib import chdir
 from pathlib import Path
-from unittest.mock import patch
 
 import numpy as np, pandas as pd
 from scipy import stats
+
+from script_runner import run_script
 
 from genreuse.cost import step_cost_path
 from genreuse.data import load_data
@@ -26,9 +26,9 @@ def sweep(store, seeds, *more):
 
 
 def pilot(store, out, *more):
-    "Run bench/pilot.py on `store` in this process (runpy, as `__main__`: no new interpreter to start); it writes to `out`"
-    argv = [str(ROOT/'bench'/'pilot.py'), '--store', str(store), '--dataset', 'digits', '--profile', 'smoke', '--out', str(out), *more]
-    with patch.object(sys, 'argv', argv), chdir(ROOT): runpy.run_path(argv[0], run_name='__main__')
+    "Run bench/pilot.py on `store` in this process (`run_script`); it writes to `out`"
+    r = run_script(ROOT/'bench'/'pilot.py', '--store', store, '--dataset', 'digits', '--profile', 'smoke', '--out', out, *more)
+    assert r.returncode == 0, r.stderr[-3000:]
 
 
 def anova_reliability(wide):

@@ -9,8 +9,8 @@ __all__ = ['RUN_KEYS', 'CYCLE_KEYS', 'KEYS', 'CLASS_COLS', 'EVAL_KEYS', 'CURVE_K
            'write_json', 'read_json', 'check_out_dir', 'run_dir', 'pool_hash', 'pool_dir', 'eval_file',
            'check_fingerprint', 'differing_keys', 'claim_dir', 'read_cycles', 'cycle_table', 'run_state', 'final_pool',
            'profile_diff', 'pools_state', 'eval_state', 'load_cycles', 'load_runs', 'load_perf', 'pool_evals',
-           'pool_classes', 'fill_initial_classes', 'curve_index_file', 'curve_state', 'load_curves', 'export_tables',
-           'read_tables', 'read_results', 'training_seconds']
+           'pool_classes', 'fill_initial_classes', 'curve_index_file', 'load_curves', 'export_tables', 'read_tables',
+           'read_results', 'training_seconds']
 
 # %% ../nbs/06_store.ipynb #55f397e0
 import json, os, tempfile
@@ -212,11 +212,8 @@ def pools_state(out_dir, cfg, # the store and a run of the pools' dataset, profi
     stale = [f for m, t, f in files if f in have and m in profiles and profile_diff(read_json(f), profiles[m], ignore.get((m, t), ()))]
     return 'stale' if stale else 'done' if len(have) == len(files) else 'partial' if have else 'missing'
 
-def eval_state(out_dir, cfg, eval_models, eval_trainings,
-               profiles:dict=None, # {eval model: its profile record}; a record trained with another one is not done
-               ignore:dict=None, # {(eval model, eval training): profile fields it never reads}; None: all compared
-              )->str:
-    "`pools_state` of the final pool of the DAL run `cfg`: 'missing' while the run is not finished"
+def eval_state(out_dir, cfg, eval_models, eval_trainings, profiles:dict=None, ignore:dict=None)->str:
+    "`pools_state` (`profiles` and `ignore` as there) of the final pool of the DAL run `cfg`: 'missing' while the run is not finished"
     if run_state(out_dir, cfg) != 'done': return 'missing'
     return pools_state(out_dir, cfg, [final_pool(out_dir, cfg)['pool_hash']], eval_models, eval_trainings, profiles, ignore)
 
@@ -311,16 +308,6 @@ CURVE_KEYS = ['dataset', 'profile', 'eval_model', 'eval_training', 'seed', 'n_la
 def curve_index_file(out_dir, cfg)->Path:
     "Index of the random-pool learning curve of `cfg`'s dataset, profile and seed: `{'pools': [[size, hash], ...]}`"
     return Path(out_dir)/f'{cfg.dataset}-{cfg.profile}'/'curves'/f'seed{cfg.seed}.json'
-
-def curve_state(out_dir, cfg, eval_models, eval_trainings,
-                profiles:dict=None, # {eval model: its profile record}; a record trained with another one is not done
-                ignore:dict=None, # {(eval model, eval training): profile fields it never reads}; None: all compared
-               )->str:
-    "`pools_state` of the pools of the random-pool learning curve of `cfg`'s seed: 'missing' while it has no index"
-    f = curve_index_file(out_dir, cfg)
-    if not f.exists(): return 'missing'
-    hashes = [h for _, h in read_json(f, required=['pools'])['pools']]
-    return pools_state(out_dir, cfg, hashes, eval_models, eval_trainings, profiles, ignore)
 
 def load_curves(out_dir='runs', # root of the results store
                )->pd.DataFrame:

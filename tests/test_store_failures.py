@@ -124,7 +124,7 @@ def test_run_notebook_parameters_are_the_run_fields():
     from genreuse.loop import RUN_PARAMS
     assert list(pm.inspect_notebook(str(ROOT/'nbs'/'run_dal.ipynb'))) == list(RUN_PARAMS)
     assert sorted(pm.inspect_notebook(str(ROOT/'nbs'/'run_eval.ipynb'))) == sorted(
-        [*RUN_PARAMS, 'eval_models', 'eval_trainings', 'pool', 'pool_name', 'per_cycle'])
+        [*RUN_PARAMS, 'eval_models', 'eval_trainings', 'pool', 'pool_name', 'per_cycle', 'curve'])
 
 
 def test_every_notebook_parameter_is_listed_by_papermill():

@@ -15,7 +15,8 @@ Wall time is measured from the store's sweep log (`cost.sweep_invocations`) and 
 of everything the store holds (the training steps of each DAL cycle and of each pool's evaluations under the profile
 each record was trained with, times the measured step costs of bench/results/step_cost-cpu.csv): that ratio, wall hours per estimated compute hour, turns the
 estimate of the full paper grid (5 strategies × 3 ResNets × 4 training methods, every 𝓜̄ evaluation, the future models
-on the top pools) at N seeds into wall hours on this machine.
+on the top pools, each seed's random-pool curves) at N seeds into wall hours on this machine. While an invocation is
+still running (no end line in the log) the store holds work whose wall time is not known yet, so the script refuses.
 With one complete seed the report gives the wall time only. Usage: python bench/pilot.py --store results/mnist1d-pilot/store [--dataset mnist1d] [--data-root data] [--target 0.7] [--archs ...]
 Writes bench/results/pilot-<dataset>.md and pilot-<dataset>.csv (one row per score, with `grid_seeds`, N for the grid,
 which scripts/replicate.sh reads, and `grid_wall_hours_per_seed`, which the README shows; `--out` for another folder).
@@ -127,6 +128,11 @@ def main():
     ap.add_argument('--strategies', default=None, help="strategies analysed, comma-separated, random among them (default: all the store's)")
     ap.add_argument('--grid-stage', default=None, help="the store is the full grid's, read part-way at this stage (e.g. base-semi)")
     a = ap.parse_args()
+    inv = sweep_invocations((Path(a.store)/'sweep.log').read_text())
+    if len(running := inv[inv.ended == '']):
+        raise SystemExit(f"pilot: {Path(a.store)/'sweep.log'}: the invocation started {running.start.iloc[0]:%Y-%m-%dT%H:%M:%SZ} has "
+                         "not ended: the work it stored would count without its wall time. Read the store once it has ended (a "
+                         "signal writes its end line; where its machine went away, append 'invocation stopped <UTC time>')")
     prof, archs = a.profile or a.dataset, tuple(a.archs.split(','))
     extra = tuple(m for m in archs if m not in EVAL_MODELS)
     every_run, every_perf = load_runs(a.store), load_perf(a.store)
@@ -147,8 +153,6 @@ def main():
                  trainings=tuple(sorted(configs.query_training.unique())), seeds=tuple(seeds),
                  eval_models=tuple(sorted(evals.eval_model.unique())), eval_trainings=tuple(sorted(evals.eval_training.unique())),
                  future_models=())
-    inv = sweep_invocations((Path(a.store)/'sweep.log').read_text())
-    inv = inv[inv.ended != '']   # ended invocations; one still running is not counted
     wall = inv.wall.sum() / 60
     costs = pd.read_csv(step_cost_path('cpu'))
     est, uncounted = done_hours(a.store, a.dataset, n_train, costs, prof)

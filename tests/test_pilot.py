@@ -97,3 +97,8 @@ def test_pilot_report_from_a_logged_sweep(tmp_path, monkeypatch):
     assert f"GR's reliability is {anova_reliability(np.delete(gr, far, 0))[0]:.2f}" in report
     pilot(store, tmp_path, '--archs', 'resnet6,mlp', '--strategies', 'random,margin')   # an earlier, smaller pilot
     assert pd.read_csv(tmp_path/'pilot-digits-margin-with-mlp.csv', index_col='score').loc['gr', 'configs'] == 2
+    log = store/'sweep.log'   # an invocation still running: its stored work has no wall time yet, so nothing is priced
+    log.write_text(log.read_text() + 'invocation started 2030-01-01T00:00:00Z at abc1234\n')
+    r = run_script(ROOT/'bench'/'pilot.py', '--store', store, '--dataset', 'digits', '--profile', 'smoke', '--out', tmp_path/'running')
+    assert r.returncode == 1 and 'the invocation started 2030-01-01T00:00:00Z has not ended' in r.stderr
+    assert not (tmp_path/'running').exists()

@@ -23,6 +23,7 @@ def sweep(store, seeds, *more):
             '--strategies', 'random,margin,entropy', '--seeds', seeds, *more]
     r = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=ENV, timeout=900)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert not (store/'.sweep.pid').exists()   # only while it runs (scripts/sweep-pause.sh reads it)
 
 
 def pilot(store, out, *more):
@@ -102,3 +103,38 @@ def test_pilot_report_from_a_logged_sweep(tmp_path, monkeypatch):
     r = run_script(ROOT/'bench'/'pilot.py', '--store', store, '--dataset', 'digits', '--profile', 'smoke', '--out', tmp_path/'running')
     assert r.returncode == 1 and 'the invocation started 2030-01-01T00:00:00Z has not ended' in r.stderr
     assert not (tmp_path/'running').exists()
+
+
+def test_sweep_pause_suspends_the_sweep_and_logs_the_pause(tmp_path):
+    """scripts/sweep-pause.sh on a stand-in sweep (a shell and its child, the process sweep-logged.sh records in
+    .sweep.pid): both stopped while the command runs, both running after it, also when it fails; the pause in the log"""
+    import time
+    from genreuse.cost import sweep_invocations
+    store = tmp_path/'store'
+    store.mkdir()
+    log = store/'sweep.log'
+    log.write_text('invocation started 2026-12-04T01:00:00Z at abc1234\n')
+    pause = lambda *cmd: subprocess.run(['bash', str(ROOT/'scripts'/'sweep-pause.sh'), str(store), 'a check', '--', *cmd],
+                                        capture_output=True, text=True, timeout=60)
+    r = pause('true')
+    assert r.returncode == 2 and 'no running logged sweep' in r.stderr and log.read_text().count('\n') == 1
+    sweep = subprocess.Popen(['bash', '-c', 'sleep 60 & wait'])
+    try:
+        for _ in range(100):
+            child = subprocess.run(['pgrep', '-P', str(sweep.pid)], capture_output=True, text=True).stdout.split()
+            if child: break
+            time.sleep(0.05)
+        (store/'.sweep.pid').write_text(f'{sweep.pid}\n')
+        states = lambda out: [s[0] for s in out.split()]
+        r = pause('ps', '-o', 'stat=', '-p', f'{sweep.pid},{child[0]}')
+        assert r.returncode == 0 and states(r.stdout) == ['T', 'T'], r.stderr
+        r = pause('false')
+        assert r.returncode == 1
+        after = subprocess.run(['ps', '-o', 'stat=', '-p', f'{sweep.pid},{child[0]}'], capture_output=True, text=True).stdout
+        assert len(states(after)) == 2 and 'T' not in states(after)
+    finally:
+        sweep.kill()
+    lines = log.read_text().splitlines()
+    assert len(lines) == 3 and all(l.startswith('paused 20') and l.endswith('Z for a check') for l in lines[1:])
+    inv = sweep_invocations(log.read_text() + 'invocation stopped 2030-01-01T00:00:00Z\n')
+    assert inv.paused.iloc[0] < 1   # read back: two short pauses, in minutes

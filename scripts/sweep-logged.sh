@@ -3,7 +3,9 @@
 # between lines that time it (cost.sweep_invocations and nbs/22_cost read them back), so a grid that takes longer than a
 # working session is run again with the same arguments, resumes where it stopped, and its wall time adds up from the log.
 # To stop it, signal its process group (kill -- -<pgid>) or press Ctrl-C: the log then says when it stopped. To run
-# something else on its cores meanwhile, scripts/sweep-pause.sh suspends it and logs the pause.
+# something else on its cores meanwhile, scripts/sweep-pause.sh suspends it and logs the pause. Only append to the log
+# while an invocation runs (>>): a tool that rewrites the file (sed -i, most editors) replaces it, and the invocation's
+# output goes on into the replaced, deleted copy.
 # Usage: scripts/sweep-logged.sh STORE [genreuse-sweep arguments ...]   (with the project's venv on PATH; --out-dir is STORE)
 set -euo pipefail
 cd "$(dirname "$0")/.."

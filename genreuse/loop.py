@@ -281,8 +281,9 @@ def eval_status(eval_models=EVAL_MODELS, eval_trainings=TRAININGS,
         if not curve:
             return 'stale' if _run_state(c) == 'stale' else store.eval_state(c.out_dir, c, eval_models, eval_trainings, profiles, ignore)
         f = store.curve_index_file(c.out_dir, c)   # written once a curve's pools are evaluated: it lists them
-        hashes = [h for _, h in store.read_json(f, required=['pools'])['pools']] if f.exists() else None
-        return 'missing' if hashes is None else store.pools_state(c.out_dir, c, hashes, eval_models, eval_trainings, profiles, ignore)
+        if not f.exists(): return 'missing'
+        hashes = [h for _, h in store.read_json(f, required=['pools'])['pools']]
+        return store.pools_state(c.out_dir, c, hashes, eval_models, eval_trainings, profiles, ignore)
     return _combine([state(c) for c in dal_configs(**params)])
 
 def notebook_path(kind:str, # 'dal' or 'eval'

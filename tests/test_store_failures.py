@@ -77,10 +77,19 @@ def _start_and_wait(out, after, args):
 LONG = ['--profile', 'smoke', '--init-size', '4', '--query-size', '2', '--cycles', '40']
 
 
+def remount_read_only(path, tries=500):
+    "Remount `path` read-only; the kernel refuses (busy) while the run has a file open for writing, so retry between writes"
+    for _ in range(tries):
+        r = subprocess.run(['mount', '-o', 'remount,ro', str(path)], capture_output=True, text=True)
+        if r.returncode == 0: return
+        time.sleep(0.01)
+    pytest.fail(f'could not remount {path} read-only in {tries} tries: {r.stderr.strip()}')
+
+
 def test_results_dir_read_only_mid_run(tmpfs):
     out = tmpfs(2048)
     proc = _start_and_wait(out, 'cycles/001.json', LONG)
-    subprocess.run(['mount', '-o', 'remount,ro', str(out)], check=True)
+    remount_read_only(out)
     _, err = proc.communicate(timeout=240)
     r = subprocess.CompletedProcess(proc.args, proc.returncode, '', err)
     line = one_line(r, 'out_dir: could not write')

@@ -187,9 +187,9 @@ def main():
         measured = [*table, "",
                     f"`var_config`: variance of the configurations' true scores; `var_noise`: a configuration's seed-to-seed variance "
                     f"(points²); `seeds_needed`: seeds at which the mean over seeds reaches reliability {a.target}.", "",
-                    (f"**Planner: N = {n_gr:.0f} seeds for GR reliability ≥ {a.target}**" if math.isfinite(n_gr) else
+                    (f"**Planner: N = {n_gr:.0f} (seeds for GR reliability ≥ {a.target})**" if math.isfinite(n_gr) else
                      f"**Planner: no number of seeds brings GR to reliability {a.target}**: the configurations' GR do not differ "
-                     f"beyond seed noise (estimated variance of their true GR: 0)") + f" (QMP: {m.loc['qmp', 'seeds_needed']:.0f} seeds).",
+                     f"beyond seed noise (estimated variance of their true GR: 0)") + f" (QMP: N = {m.loc['qmp', 'seeds_needed']:.0f}).",
                     "", sensitivity(scores, a.target), "",
                     f"The verdicts set a floor of their own: a two-sided sign-flip test over seeds reaches p ≤ {ALPHA} only from "
                     f"{seeds_to_reach(ALPHA)} seeds, and Holm across the paper's {CLAIMS} claims (p ≤ {ALPHA / CLAIMS:.4f}) only from "

@@ -8,7 +8,7 @@ Docs: https://genreuse.github.io/genreuse/inference.html.md"""
 __all__ = ['ALTERNATIVES', 'sign_flip_test', 'min_sign_flip_p', 'seeds_to_reach', 't_interval', 'seed_test', 'holm',
            'equivalence_test', 'relabel_within', 'stratified_permutation_test', 'distinct_redraws', 'resample_units',
            'bootstrap_ci', 'seed_scores', 'seeds_needed', 'reliability', 'seeds_for_contrast', 'measurability',
-           'verdicts']
+           'about_seeds', 'verdicts']
 
 # %% ../nbs/15_inference.ipynb #f6f0502b
 import itertools, math
@@ -289,6 +289,13 @@ def measurability(scores:pd.DataFrame, # one row per configuration and seed (`se
     "One row per score: `reliability`'s columns over the non-random configurations"
     s = scores[scores['strategy'] != random_strategy] if 'strategy' in scores.columns else scores
     return pd.DataFrame({v: reliability(s, v, target=target) for v in values}).T.rename_axis('score')
+
+# %% ../nbs/15_inference.ipynb #281746a8
+def about_seeds(n:float, # seeds the planner gives (`seeds_needed`); inf where none suffices
+               )->str:
+    "`n` in words for generated prose: '≈ 1 seed', '≈ 42 seeds', or that no finite number suffices"
+    if not np.isfinite(n): return 'an unbounded number of seeds (the configurations do not differ beyond seed noise)'
+    return f"≈ {n:.0f} seed{'' if round(n) == 1 else 's'}"
 
 # %% ../nbs/15_inference.ipynb #82248cbe
 def verdicts(claims:pd.DataFrame, # one row per claim: `p_support`, `p_contradict` (one-sided p-values), `testable`, `needs`, `seeds`

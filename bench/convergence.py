@@ -328,7 +328,7 @@ def main():
     DATA.update(name=name, root=a.data_root)
     DATA['n_val'] = len(dataset().y_val)
     b = get_profile(a.profile).budget
-    grid_sizes = [b.init_size, b.init_size + b.cycles * b.query_size]
+    grid_sizes = [b.sizes[0], b.sizes[-1]]
     sizes = a.sizes or grid_sizes
     out = Path(a.out_dir)
     out.mkdir(parents=True, exist_ok=True)

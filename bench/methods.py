@@ -52,7 +52,7 @@ def main():
     ap.add_argument('--out', default=str(Path(__file__).parent / 'results' / 'methods.md'))
     a = ap.parse_args()
     p = get_profile('digits')
-    n_labeled = p.init_size + p.cycles * p.query_size
+    n_labeled = p.budget.sizes[-1]
     res = {arch: bench(arch, n_labeled, a.repeats) for arch in a.archs}
     names = {'base': 'Base', 'semi': 'Semi-SL', 'self': 'Self-SL (fine-tune)', '3sl': '3SL (fine-tune)', 'simclr': 'SimCLR pretraining'}
     hdr = '| arch | width | method | epochs | steps / epoch | s / epoch | s total |\n|---|---|---|---|---|---|---|'

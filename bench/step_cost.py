@@ -61,7 +61,7 @@ def bench(profile, arch, data, steps):
     p = get_profile(profile).for_arch(arch)
     p = get_profile(p, simclr={'epochs': 1})   # the weights Self-SL and 3SL fine-tune
     b = p.budget
-    idx = np.random.default_rng(0).choice(data.n_train, b.init_size + b.cycles * b.query_size, replace=False)
+    idx = np.random.default_rng(0).choice(data.n_train, b.sizes[-1], replace=False)
     store = tempfile.mkdtemp()
     try:
         frozen = hasattr(build_for(arch, data, p.width), 'fit_head')   # as `methods.train_model` tells a frozen-feature model

@@ -10,6 +10,7 @@ __all__ = ['TRAIN_SIZES', 'train_size', 'train_steps', 'extra_curve_sizes', 'gri
 
 # %% ../nbs/22_cost.ipynb #d90b7ae8
 import re
+from dataclasses import astuple
 from pathlib import Path
 import pandas as pd
 from .checks import check_choice
@@ -17,7 +18,7 @@ from .executors import repo_root
 from .data import load_data
 from .grid import Grid, Task
 from .loop import DALConfig
-from .profiles import batches_per_epoch, get_profile
+from .profiles import DALBudget, batches_per_epoch, get_profile
 from .reusability import curve_sizes
 
 # %% ../nbs/22_cost.ipynb #a9c4e7c4
@@ -43,21 +44,20 @@ def extra_curve_sizes(budget:tuple, # the runs' (init_size, query_size, cycles)
                       n_train:int=None, # training-set size, the largest curve size; None: no cap
                      )->list:
     "Sizes of a random-pool learning curve (`reusability.curve_sizes`) but the final pool's, which the evaluations train on"
-    init, query, cycles = budget
-    return [s for s in curve_sizes([init + c * query for c in range(cycles + 1)], n_train) if s != init + cycles * query]
+    sizes = DALBudget(*budget).sizes
+    return [s for s in curve_sizes(sizes, n_train) if s != sizes[-1]]
 
 def grid_trainings(grid:Grid, # the sweep's grid
                    budget:tuple, # the runs' (init_size, query_size, cycles)
                    n_train:int=None, # training-set size, which caps the random-pool curves' sizes; None: no cap
                   )->pd.DataFrame:
     "The trainings of a sweep of `grid` in groups of equal ones: phase, arch, training, n_labeled, trainings"
-    init, query, cycles = budget
-    n, seeds, rand = init + cycles * query, len(grid.seeds), int('random' in grid.strategies)
+    sizes = DALBudget(*budget).sizes
+    n, seeds, rand = sizes[-1], len(grid.seeds), int('random' in grid.strategies)
     own = (len(grid.strategies) - rand) * len(grid.models) * len(grid.trainings)   # cells with pools of their own
     pools = seeds * (own + rand)   # a seed's Random pool is the same for every query model and training method
     top = pools if grid.future_on == 'all' else seeds * (min(2 * grid.top_n, own) + rand)
-    rows = [('dal', m, t, init + c * query, seeds * len(grid.strategies))
-            for m in grid.models for t in grid.trainings for c in range(cycles + 1)]
+    rows = [('dal', m, t, s, seeds * len(grid.strategies)) for m in grid.models for t in grid.trainings for s in sizes]
     rows += [('eval', m, t, n, pools) for m in grid.eval_models for t in grid.eval_trainings]
     rows += [('other', m, t, n, pools) for m in grid.other_models for t in grid.other_trainings]
     rows += [('future', m, t, n, top) for m in grid.future_models for t in grid.future_trainings]
@@ -124,9 +124,9 @@ def task_steps(task:Task, # a DAL, evaluation or curve task (`grid.dal_tasks`, `
     "Trainings and optimizer steps of one task per (arch, training), counted like `sweep_steps`; 'simclr' is the pretraining"
     p = task.params
     c = DALConfig(dataset=p['dataset'], profile=p['profile'], **{k: p.get(k) for k in ('init_size', 'query_size', 'cycles')})
-    if task.kind == 'dal': rows = [(p['model'], p['training'], c.init_size + i * c.query_size) for i in range(c.cycles + 1)]
+    if task.kind == 'dal': rows = [(p['model'], p['training'], s) for s in c.budget.sizes]
     else:
-        sizes = extra_curve_sizes((c.init_size, c.query_size, c.cycles), n_train) if p.get('curve') else [c.n_final]
+        sizes = extra_curve_sizes(astuple(c.budget), n_train) if p.get('curve') else [c.n_final]
         rows = [(m, t, n) for m in p['eval_models'] for t in p['eval_trainings'] for n in sizes]
     rows += [(m, 'simclr', 0) for m in dict.fromkeys(m for m, t, _ in rows if t in ('self', '3sl'))]
     seeds = len(p['seed']) if isinstance(p['seed'], (list, tuple)) else 1

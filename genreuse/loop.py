@@ -22,7 +22,7 @@ from .checks import check_choice, check_int, check_keys, check_names, check_seed
 from .data import dataset_names, load_data
 from .models import MODELS, EVAL_MODELS, check_inputs
 from .training import Compute, test_accuracy
-from .profiles import PROFILES, Profile, get_profile
+from .profiles import PROFILES, Profile, DALBudget, get_profile
 from .strategies import STRATEGIES, query
 from .methods import METHODS, TRAININGS, train_model, unread_fields
 from .simclr import PRETRAIN
@@ -73,7 +73,10 @@ class DALConfig:
         for k, v in dict(profile=profile, seed=int(self.seed), **sizes).items(): object.__setattr__(self, k, v)
 
     @property
-    def n_final(self): return self.init_size + self.cycles*self.query_size
+    def budget(self)->DALBudget: return DALBudget(self.init_size, self.query_size, self.cycles)
+
+    @property
+    def n_final(self): return self.budget.sizes[-1]
 
     def run_dir(self)->Path:
         "Directory of this run in its results store"

@@ -312,7 +312,7 @@ def random_curve(cfg:DALConfig, # the dataset, profile, budget, seed, store and 
     "The `curves` table of `cfg`'s seed: every evaluation model on the random pools through `cfg`'s Random run (if stored), then beyond"
     s = eval_setup(cfg, eval_models, eval_trainings, data)
     rand = _key(cfg, 'random', cfg.model, cfg.training)
-    sizes = [cfg.init_size + c * cfg.query_size for c in range(cfg.cycles + 1)]
+    sizes = cfg.budget.sizes
     base = (cycle_pools(s.root, rand, s.fingerprint) if store.run_state(s.root, rand) == 'done' else
             list(accumulate(random_baseline(s.data.n_train, sizes, cfg.seed), lambda a, b: a + b)))
     pools, f = _curve_pools(base, s.data.n_train, beyond, cfg.seed), store.curve_index_file(s.root, cfg)

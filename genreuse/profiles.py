@@ -55,6 +55,11 @@ class DALBudget:
     query_size:int=300 # labels queried per cycle
     cycles:int=9 # query cycles (cycles + 1 trainings)
 
+    @property
+    def sizes(self)->list:
+        "The labeled pool's size at each of the budget's trainings: `init_size + c × query_size` for c = 0, …, `cycles`"
+        return [self.init_size + c * self.query_size for c in range(self.cycles + 1)]
+
 # %% ../nbs/07_profiles.ipynb #685348f9
 def batches_per_epoch(n:int, # labeled rows
                       bs:int, # batch size

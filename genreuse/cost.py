@@ -118,13 +118,14 @@ def cost_report(steps:pd.DataFrame, # `sweep_steps`
     return '\n'.join(lines)
 
 # %% ../nbs/22_cost.ipynb #3262f67d
-def task_steps(task:Task, # a DAL, evaluation or curve task (`grid.dal_tasks`, `grid.eval_tasks`, `grid.curve_tasks`)
+def task_steps(task:Task, # a DAL, evaluation, curve or pretraining task (`grid.dal_tasks`, `eval_tasks`, `curve_tasks`, `pretrain_tasks`)
                n_train:int, # training-set size
               )->pd.DataFrame:
     "Trainings and optimizer steps of one task per (arch, training), counted like `sweep_steps`; 'simclr' is the pretraining"
     p = task.params
     c = DALConfig(dataset=p['dataset'], profile=p['profile'], **{k: p.get(k) for k in ('init_size', 'query_size', 'cycles')})
-    if task.kind == 'dal': rows = [(p['model'], p['training'], s) for s in c.budget.sizes]
+    if task.kind == 'pretrain': rows = [(p['model'], 'simclr', 0)]
+    elif task.kind == 'dal': rows = [(p['model'], p['training'], s) for s in c.budget.sizes]
     else:
         sizes = extra_curve_sizes(astuple(c.budget), n_train) if p.get('curve') else [c.n_final]
         rows = [(m, t, n) for m in p['eval_models'] for t in p['eval_trainings'] for n in sizes]

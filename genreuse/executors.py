@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import pandas as pd
 from .checks import check_choice, check_int
-from .loop import dal_status, eval_status, notebook_path
+from .loop import dal_status, eval_status, notebook_path, pretrain_status
 
 # %% ../nbs/21_executors.ipynb #4894a6e3
 def error_line(e:BaseException)->str:
@@ -63,11 +63,11 @@ def repo_root()->Path:
     import genreuse
     return Path(genreuse.__file__).resolve().parents[1]
 
-def run_notebooks(nbs_dir=None # folder holding run_dal.ipynb and run_eval.ipynb; None: the repository's nbs/
+def run_notebooks(nbs_dir=None # folder holding run_dal.ipynb, run_eval.ipynb and run_pretrain.ipynb; None: the repository's nbs/
                  )->dict:
-    "The run notebook of each kind of task: `{'dal': .../run_dal.ipynb, 'eval': .../run_eval.ipynb}`"
+    "The run notebook of each kind of task: `{'dal': .../run_dal.ipynb, 'eval': .../run_eval.ipynb, 'pretrain': .../run_pretrain.ipynb}`"
     d = Path(nbs_dir) if nbs_dir else repo_root()/'nbs'
-    res = {k: d/f'run_{k}.ipynb' for k in ('dal', 'eval')}
+    res = {k: d/f'run_{k}.ipynb' for k in ('dal', 'eval', 'pretrain')}
     for p in res.values():
         if not p.exists(): raise FileNotFoundError(f"nbs_dir: no {p.name} in {d}; pass the folder holding the run notebooks")
     return res
@@ -77,8 +77,8 @@ def loop_notebook_path(kind, **params):
     return notebook_path(kind, **params)
 
 def loop_status(kind, **params):
-    "'done', 'partial', 'missing' or 'stale': `genreuse.loop.dal_status` or `eval_status`"
-    return (dal_status if kind == 'dal' else eval_status)(**params)
+    "'done', 'partial', 'missing' or 'stale': `genreuse.loop.dal_status`, `eval_status` or `pretrain_status`"
+    return dict(dal=dal_status, eval=eval_status, pretrain=pretrain_status)[kind](**params)
 
 # %% ../nbs/21_executors.ipynb #fd23fcbf
 class _Progress:

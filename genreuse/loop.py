@@ -6,7 +6,8 @@ Docs: https://genreuse.github.io/genreuse/loop.html.md"""
 
 # %% auto #0
 __all__ = ['RUN_PARAMS', 'cycle_seed', 'DALConfig', 'dal_configs', 'check_budget', 'run_dal', 'EvalSetup', 'eval_setup',
-           'evaluate_in', 'evaluate_pool', 'run_eval', 'dal_status', 'eval_status', 'notebook_path']
+           'evaluate_in', 'evaluate_pool', 'run_eval', 'run_pretrain', 'dal_status', 'eval_status', 'pretrain_status',
+           'notebook_path']
 
 # %% ../nbs/13_loop.ipynb #d678eee1
 import time
@@ -25,7 +26,7 @@ from .training import Compute, test_accuracy
 from .profiles import PROFILES, Profile, DALBudget, get_profile
 from .strategies import STRATEGIES, query
 from .methods import METHODS, TRAININGS, train_model, unread_fields
-from .simclr import PRETRAIN
+from .simclr import PRETRAIN, create_pretrained, pretrained_path
 from . import store
 
 # %% ../nbs/13_loop.ipynb #2228fc1b
@@ -261,6 +262,19 @@ def run_eval(cfg:DALConfig, # the finished DAL run whose final pool is evaluated
     s = eval_setup(cfg, eval_models, eval_trainings, data)
     return evaluate_in(s, store.final_pool(s.root, cfg, s.fingerprint)['labeled'], progress)
 
+# %% ../nbs/13_loop.ipynb #b0c44d82
+def run_pretrain(cfg:DALConfig, # gives the dataset, profile, seed, weights store and device settings; `model` is the architecture
+                 data=None, # a loaded `DALData`; None = load `cfg.dataset`
+                 progress:bool=False, # show progress bars while pretraining
+                )->Path:
+    "Create the SimCLR weights that Self-SL and 3SL trainings of `cfg.model` load in runs of `cfg`'s seed (nothing where they exist); their path"
+    device = resolve_device(cfg.device)
+    data = _load(cfg, data, device)
+    profile, compute = cfg.resolve_profile(cfg.model), cfg.compute(device)
+    compute.apply()
+    path = pretrained_path(cfg.weights_dir, data.name, profile, cfg.seed, compute)
+    return path if path.exists() else create_pretrained(data, profile, cfg.seed, cfg.weights_dir, progress, compute)
+
 # %% ../nbs/13_loop.ipynb #7b018e56
 def _combine(states):
     if 'stale' in states: return 'stale'
@@ -289,15 +303,24 @@ def eval_status(eval_models=EVAL_MODELS, eval_trainings=TRAININGS,
         return store.pools_state(c.out_dir, c, hashes, eval_models, eval_trainings, profiles, ignore)
     return _combine([state(c) for c in dal_configs(**params)])
 
-def notebook_path(kind:str, # 'dal' or 'eval'
+def pretrain_status(**params)->str:
+    "'done', 'partial' or 'missing': whether the weights store holds the SimCLR weights `run_pretrain` makes for `run_pretrain.ipynb` parameters"
+    def state(c):
+        compute = c.compute(resolve_device(c.device))   # the device this process sees: a job elsewhere may find its own entry
+        return 'done' if pretrained_path(c.weights_dir, c.dataset, c.resolve_profile(c.model), c.seed, compute).exists() else 'missing'
+    return _combine([state(c) for c in dal_configs(**params)])
+
+def notebook_path(kind:str, # 'dal', 'eval' or 'pretrain'
                   eval_models=EVAL_MODELS, # (eval) evaluation architectures
                   eval_trainings=TRAININGS, # (eval) evaluation training methods
                   curve:bool=False, # (eval) the random-pool learning curve of each seed: `run_curve-...`
                   **params)->Path:
-    "Where a sweep saves the executed `run_dal.ipynb` / `run_eval.ipynb` for these parameters"
-    check_choice('kind', kind, ('dal', 'eval'))
+    "Where a sweep saves the executed `run_dal.ipynb` / `run_eval.ipynb` / `run_pretrain.ipynb` for these parameters"
+    check_choice('kind', kind, ('dal', 'eval', 'pretrain'))
     cfgs = dal_configs(**params)
-    name = f"run_{'curve' if curve and kind == 'eval' else kind}-seed{'-'.join(str(c.seed) for c in cfgs)}"
+    seeds = '-'.join(str(c.seed) for c in cfgs)
+    if kind == 'pretrain': return cfgs[0].run_dir().parents[3]/'pretrain'/f'run_pretrain-{cfgs[0].model}-seed{seeds}.ipynb'
+    name = f"run_{'curve' if curve and kind == 'eval' else kind}-seed{seeds}"
     if kind == 'eval' and (tuple(eval_models), tuple(eval_trainings)) != (EVAL_MODELS, TRAININGS):
         name += f"-{'_'.join(eval_models)}-{'_'.join(eval_trainings)}"
     return cfgs[0].run_dir().parent/f'{name}.ipynb'

@@ -9,7 +9,7 @@ __all__ = ['summary', 'sweep']
 
 # %% ../nbs/23_sweep.ipynb #0401fab4
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 import pandas as pd
@@ -22,7 +22,7 @@ from .models import MODELS
 from .profiles import PROFILES
 from .strategies import STRATEGIES
 from .store import load_runs, load_perf
-from .grid import get_grid, curve_tasks, dal_tasks, eval_tasks, future_targets
+from .grid import get_grid, curve_tasks, dal_tasks, eval_tasks, future_targets, pretrain_tasks
 from .executors import (EXECUTORS, COLUMNS, SlurmOptions, local_workers, loop_notebook_path, loop_status,
                                 notebook_paths, run_device, run_tasks, slurm_parameters)
 from .cost import cost_report, dearest_first, sweep_steps, train_size
@@ -43,6 +43,7 @@ class _Phase:
     "One phase of a sweep: skip the done tasks, run the others, and return a row for each"
     executor:str; notebooks:dict; status_fn:object; path_fn:object; n_jobs:int; profile:str; slurm:SlurmOptions; log_root:Path
     dry_run:bool; progress:bool; jobs_per_gpu:int=None; gpu_ids:object=None; dataset:str=None; data_root:object=None
+    planned:set=field(default_factory=set)   # the dry run's pretraining tasks so far: a later phase would find them done
 
     def say(self, *a):
         if self.progress: print(*a)
@@ -56,17 +57,20 @@ class _Phase:
 
     def __call__(self, tasks, kind, label):
         sts = [self.status_fn(kind, **t.params) for t in tasks]
+        todo = [t for t,s in zip(tasks, sts) if s != 'done']
+        pre = [t for t in pretrain_tasks(todo) if t.name not in self.planned] if kind != 'pretrain' else []
+        if self.dry_run: self.planned.update(t.name for t in pre)
+        pre = self(pre, 'pretrain', 'SimCLR pretrainings') if pre else []   # their SimCLR weights first, once per architecture and seeds
         if self.dry_run:
             for t,s in zip(tasks, sts): self.say(f"{s:8} {t.name}")
-            return [self.row(t, s) for t,s in zip(tasks, sts)]
-        todo = [t for t,s in zip(tasks, sts) if s != 'done']
+            return pre + [self.row(t, s) for t,s in zip(tasks, sts)]
         self.say(f"sweep: {len(tasks)} {label}, {len(tasks) - len(todo)} already done")
         if todo: todo = dearest_first(todo, self.n_train, self.device(run_device(todo)))
         res = run_tasks(todo, self.executor, self.notebooks, self.path_fn, self.n_jobs, self.slurm_params(kind),
                         self.log_root/kind, progress=self.progress, label=label, jobs_per_gpu=self.jobs_per_gpu,
                         gpu_ids=self.gpu_ids)
         ran = {id(t): r for t, r in zip(todo, res.to_dict('records'))}
-        return [self.row(t, 'skipped') if s == 'done' else ran[id(t)] for t,s in zip(tasks, sts)]
+        return pre + [self.row(t, 'skipped') if s == 'done' else ran[id(t)] for t,s in zip(tasks, sts)]
 
     def slurm_params(self, kind): return slurm_parameters(self.profile, self.slurm, self.n_jobs, f'genreuse-{kind}')
 

@@ -131,7 +131,7 @@ def test_cli_help_lists_every_parameter_with_its_help():
 def test_run_notebook_parameters_are_the_run_fields():
     import papermill as pm
     from genreuse.loop import RUN_PARAMS
-    assert list(pm.inspect_notebook(str(ROOT/'nbs'/'run_dal.ipynb'))) == list(RUN_PARAMS)
+    for nb in ('run_dal.ipynb', 'run_pretrain.ipynb'): assert list(pm.inspect_notebook(str(ROOT/'nbs'/nb))) == list(RUN_PARAMS)
     assert sorted(pm.inspect_notebook(str(ROOT/'nbs'/'run_eval.ipynb'))) == sorted(
         [*RUN_PARAMS, 'eval_models', 'eval_trainings', 'pool', 'pool_name', 'per_cycle', 'curve'])
 

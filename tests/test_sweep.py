@@ -385,18 +385,37 @@ def test_dry_run_lists_paper_grid(tmp_path, capsys):
     assert rc == 0, err
     lines, cost = out.split('\n\n', 1)
     lines = lines.strip().splitlines()
-    assert len(lines) == 60 + 60 + 12 + 1 and all(l.startswith('missing') for l in lines[:-1])
-    assert lines[0].split() == ['missing', 'dal', 'random/resnet6-base', 'seed', '0,1,2']
+    assert len(lines) == 3 + 60 + 60 + 12 + 1 and all(l.startswith('missing') for l in lines[:-1])
+    assert [l.split()[1:3] for l in lines[:3]] == [['pretrain', m] for m in ('resnet6', 'resnet10', 'resnet18')]   # once each
+    assert lines[3].split() == ['missing', 'dal', 'random/resnet6-base', 'seed', '0,1,2']
     assert lines[-2].split() == ['missing', 'curve', 'random/resnet6-base', 'seed', '0,1,2', 'by', 'resnet18', 'x', '3sl']
     assert lines[-1].startswith('future models: chosen after the evaluations')
     assert cost.startswith('trainings of this sweep (profile digits, 1007 training rows, 20 + 4 x 20 labels):')
     rc = genreuse_sweep(grid='paper', dataset='digits', out_dir=str(tmp_path), future_on='all', dry_run=True)
     lines = capsys.readouterr().out.split('\n\n')[0].strip().splitlines()
-    assert rc == 0 and len(lines) == 60 + 120 + 12
+    assert rc == 0 and len(lines) == 3 + 60 + 2 + 120 + 12   # the future models' encoders before the evaluations
     assert lines[-13].endswith('by wrn28_2,wrn28_10 x base,semi,self,3sl')
     rc = genreuse_sweep(grid='paper', dataset='digits', out_dir=str(tmp_path), curves=False, dry_run=True)
     assert rc == 0 and 'curve' not in capsys.readouterr().out
     assert not any(tmp_path.iterdir())
+
+
+def test_sweep_pretrains_each_simclr_encoder_once_before_its_runs(tmp_path):
+    """Two Self-SL DAL runs of one seed, side by side: the sweep pretrains their SimCLR encoder in one task first, and the
+    runs and the evaluations only load it; a second sweep skips everything and pretrains nothing"""
+    from genreuse.sweep import sweep
+    runs, weights = tmp_path/'runs', tmp_path/'w'
+    kw = dict(trainings='self', eval_trainings='self', out_dir=str(runs), n_jobs=2, progress=False,
+              run_params=dict(weights_dir=str(weights), init_size=4, query_size=3, cycles=1))
+    t = sweep('smoke', 'digits', **kw)
+    assert list(zip(t.kind, t.status)) == [('pretrain', 'done'), ('dal', 'done'), ('dal', 'done'),
+                                           ('pretrain', 'skipped'), ('eval', 'done'), ('eval', 'done')], t
+    assert (runs/'digits-smoke'/'pretrain'/'run_pretrain-resnet6-seed0.ipynb').exists()
+    (encoder,) = weights.rglob('*.pt')
+    started = min(f.stat().st_mtime_ns for f in runs.rglob('config.json'))
+    assert encoder.stat().st_mtime_ns < started   # written before either run began, and not again by them
+    t2 = sweep('smoke', 'digits', **kw)
+    assert list(zip(t2.kind, t2.status)) == [('dal', 'skipped')] * 2 + [('eval', 'skipped')] * 2, t2
 
 
 def test_dry_run_counts_trainings_and_estimates_hours(tmp_path):

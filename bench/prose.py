@@ -38,6 +38,8 @@ def table():
     return '\n'.join(rows)
 
 if __name__ == '__main__':
+    import argparse
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()   # --help only; the report has no options
     t = table()
     print(t)
     (ROOT/'bench'/'results'/'prose.md').write_text(

@@ -34,6 +34,7 @@ import numpy as np, pandas as pd, torch
 from scipy import stats
 from genreuse.checks import resolve_device
 from genreuse.data import DEFAULT_ROOT, load_data, profile_dataset
+from genreuse.executors import exit_with_parent
 from genreuse.methods import TRAININGS, train_model
 from genreuse.models import EVAL_MODELS, FUTURE_MODELS, build_for, num_params
 from genreuse.simclr import create_pretrained, pretrained_path
@@ -111,7 +112,9 @@ def pool(n_train, labels, seed):
 
 DATA = {}   # `--dataset` and `--data-root` of the check, set in every worker
 
-def _init_worker(overrides, data):
+def _init_worker(overrides, data, parent=None):
+    "Set up a process that trains: one thread, the overrides and data of the check; a pool worker (`parent` given) ends with its parent"
+    if parent is not None: exit_with_parent(parent)
     torch.set_num_threads(1)
     OVERRIDES.update(overrides)
     DATA.update(data)
@@ -182,7 +185,7 @@ def measure(profile, archs, trainings, sizes, seeds, factor, jobs, weights, path
     print(f"{len(todo)} trainings to run ({len(seen)} already measured), {len(pre)} SimCLR pretrainings", flush=True)
     if not todo and not pre: return
     new = not path.exists()
-    pool = nullcontext() if jobs == 1 else get_context('spawn').Pool(jobs, initializer=_init_worker, initargs=(OVERRIDES, DATA))
+    pool = nullcontext() if jobs == 1 else get_context('spawn').Pool(jobs, initializer=_init_worker, initargs=(OVERRIDES, DATA, os.getpid()))
     with pool as ex, open(path, 'a', newline='') as f:
         if ex is None: _init_worker(OVERRIDES, DATA)   # one job: the trainings run in this process, on one thread
         run = map if ex is None else ex.imap_unordered

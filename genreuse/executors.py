@@ -7,8 +7,8 @@ Docs: https://genreuse.github.io/genreuse/executors.html.md"""
 # %% auto #0
 __all__ = ['KERNEL_START_TRIES', 'EXECUTORS', 'COLUMNS', 'slurm_task', 'slurm_group', 'SLURM_RESOURCES', 'error_line',
            'kernel_never_started', 'run_notebook', 'repo_root', 'run_notebooks', 'loop_notebook_path', 'loop_status',
-           'visible_gpus', 'worker_devices', 'local_workers', 'TaskFailed', 'SlurmTask', 'SlurmGroup', 'SlurmOptions',
-           'slurm_parameters', 'notebook_paths', 'run_device', 'run_tasks']
+           'visible_gpus', 'worker_devices', 'local_workers', 'exit_with_parent', 'TaskFailed', 'SlurmTask',
+           'SlurmGroup', 'SlurmOptions', 'slurm_parameters', 'notebook_paths', 'run_device', 'run_tasks']
 
 # %% ../nbs/21_executors.ipynb #a2f9507a
 import json, os, re, signal, sys, time, multiprocessing as mp
@@ -130,6 +130,15 @@ def local_workers(n_jobs:int=None, # workers; None: one per GPU slot, or one per
         raise ValueError(f"jobs_per_gpu: 0 makes CPU workers, which see no GPU, but the runs ask for device {device!r}")
     return worker_devices(n_jobs, gpus, jobs_per_gpu)
 
+# %% ../nbs/21_executors.ipynb #bdf60503
+def exit_with_parent(parent:int # pid of the process whose end must end this one
+                    ):
+    "On Linux, get SIGTERM when `parent` ends, however it ends (PR_SET_PDEATHSIG); elsewhere nothing"
+    if not sys.platform.startswith('linux'): return
+    import ctypes
+    ctypes.CDLL(None).prctl(1, int(signal.SIGTERM))   # 1: PR_SET_PDEATHSIG
+    if os.getppid() != parent: os._exit(1)      # `parent` ended before the line above
+
 # %% ../nbs/21_executors.ipynb #c8142c8a
 def _init_worker(parent:int # pid of the process that runs the pool
                 ):
@@ -139,10 +148,7 @@ def _init_worker(parent:int # pid of the process that runs the pool
     ends, however it ends, and its kernel then stops too (a kernel exits when the process that started it is gone)"""
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
     signal.signal(signal.SIGUSR2, signal.SIG_IGN)
-    if sys.platform.startswith('linux'):
-        import ctypes
-        ctypes.CDLL(None).prctl(1, int(signal.SIGTERM))   # 1: PR_SET_PDEATHSIG
-        if os.getppid() != parent: os._exit(1)      # `parent` ended before the line above
+    exit_with_parent(parent)
         
 def _run_local(jobs, devices, prog, threads=None):
     """Run `jobs` (kwargs of `run_notebook`) in a process pool, a worker per entry of `devices` (the

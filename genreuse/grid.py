@@ -10,7 +10,7 @@ __all__ = ['GRIDS', 'Grid', 'get_grid', 'Task', 'dal_tasks', 'eval_tasks', 'futu
 # %% ../nbs/20_grid.ipynb #e2914121
 from dataclasses import dataclass, fields, replace
 import pandas as pd
-from .checks import check_choice, check_keys
+from .checks import check_choice, check_keys, check_seeds
 from .loop import RUN_PARAMS, dal_configs
 from .methods import METHODS, TRAININGS
 from .models import EVAL_MODELS, FROZEN_MODELS, FUTURE_MODELS
@@ -132,5 +132,5 @@ def pretrain_tasks(tasks:list, # DAL and evaluation `Task`s (`dal_tasks`, `eval_
         if p.get('pretrain') == 'never': continue   # the runs require the weights to exist: nothing is pretrained for them
         archs = pretrained([p['model']], [p['training']]) if t.kind == 'dal' else pretrained(p['eval_models'], p['eval_trainings'])
         run = {k: v for k, v in p.items() if k not in ('strategy', 'training', 'eval_models', 'eval_trainings', 'curve')}
-        for m in archs: need.setdefault((m, str(p['seed'])), run | {'model': m})
-    return [Task('pretrain', f"pretrain {m} seed {s.strip('[]').replace(' ', '')}", params) for (m, s), params in need.items()]
+        for m in archs: need.setdefault((m, tuple(check_seeds(p['seed']))), run | {'model': m})
+    return [Task('pretrain', f"pretrain {m} seed {','.join(map(str, s))}", params) for (m, s), params in need.items()]

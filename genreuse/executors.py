@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import pandas as pd
 from .checks import check_choice, check_int
-from .loop import dal_status, eval_status, notebook_path, pretrain_status
+from .loop import TASK_KINDS, dal_status, eval_status, notebook_path, pretrain_status
 
 # %% ../nbs/21_executors.ipynb #4894a6e3
 def error_line(e:BaseException)->str:
@@ -67,7 +67,7 @@ def run_notebooks(nbs_dir=None # folder holding run_dal.ipynb, run_eval.ipynb an
                  )->dict:
     "The run notebook of each kind of task: `{'dal': .../run_dal.ipynb, 'eval': .../run_eval.ipynb, 'pretrain': .../run_pretrain.ipynb}`"
     d = Path(nbs_dir) if nbs_dir else repo_root()/'nbs'
-    res = {k: d/f'run_{k}.ipynb' for k in ('dal', 'eval', 'pretrain')}
+    res = {k: d/f'run_{k}.ipynb' for k in TASK_KINDS}
     for p in res.values():
         if not p.exists(): raise FileNotFoundError(f"nbs_dir: no {p.name} in {d}; pass the folder holding the run notebooks")
     return res
